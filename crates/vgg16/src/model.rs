@@ -1,0 +1,152 @@
+use burn::module::{Module, Param};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::nn::pool::{AvgPool2dConfig, MaxPool2dConfig};
+use burn::tensor::Tensor;
+use burn::tensor::activation::relu;
+use serde::{Deserialize, Serialize};
+
+use crate::{Flavour, Layer};
+
+/// Input and output channels of VGG-16's 13 convolutions, in forward order.
+pub(crate) const CHANNELS: [[usize; 2]; 13] = [
+    [3, 64],
+    [64, 64],
+    [64, 128],
+    [128, 128],
+    [128, 256],
+    [256, 256],
+    [256, 256],
+    [256, 512],
+    [512, 512],
+    [512, 512],
+    [512, 512],
+    [512, 512],
+    [512, 512],
+];
+
+/// Indices of the convolutions (conv1_2, conv2_2, conv3_3, conv4_3) followed by a 2×2 pool.
+const POOL_AFTER: [usize; 4] = [1, 3, 6, 9];
+
+/// The downsampling between VGG-16's blocks: 2×2 windows, stride 2, odd sizes floored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pooling {
+    /// Max pooling, as VGG-16 was trained.
+    #[default]
+    Max,
+    /// Average pooling, which Gatys et al. found gives smoother results.
+    Avg,
+}
+
+impl std::str::FromStr for Pooling {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "max" => Ok(Pooling::Max),
+            "avg" | "average" => Ok(Pooling::Avg),
+            _ => Err(format!("unknown pooling `{s}`: expected max or avg")),
+        }
+    }
+}
+
+/// VGG-16's 13 convolutions as a frozen feature extractor.
+///
+/// Each convolution (3×3, padding 1) is followed by a ReLU, and blocks are separated by 2×2
+/// pooling. The weights never require gradients, so backpropagating through the model
+/// computes the gradient of the input only.
+#[derive(Module, Debug)]
+pub struct Vgg16 {
+    convs: Vec<Conv2d>,
+    #[module(skip)]
+    pooling: Pooling,
+    #[module(skip)]
+    flavour: Flavour,
+}
+
+impl Vgg16 {
+    /// Builds the model from 13 `(weight [O, I, 3, 3], bias [O])` pairs in forward order.
+    ///
+    /// The caller guarantees the shapes (see [`Vgg16::from_onnx`](crate::Vgg16::from_onnx),
+    /// which checks them).
+    pub(crate) fn from_tensors(
+        convs: Vec<(Tensor<4>, Tensor<1>)>,
+        flavour: Flavour,
+        pooling: Pooling,
+    ) -> Self {
+        let convs = convs
+            .into_iter()
+            .map(|(weight, bias)| Conv2d {
+                weight: Param::from_tensor(weight),
+                bias: Some(Param::from_tensor(bias)),
+                stride: [1, 1],
+                kernel_size: [3, 3],
+                dilation: [1, 1],
+                groups: 1,
+                padding: PaddingConfig2d::Explicit(1, 1, 1, 1),
+            })
+            .collect();
+        Self {
+            convs,
+            pooling,
+            flavour,
+        }
+        .no_grad()
+    }
+
+    /// The preprocessing this model applies to its RGB 0–255 input.
+    pub fn flavour(&self) -> Flavour {
+        self.flavour
+    }
+
+    /// The pooling between blocks.
+    pub fn pooling(&self) -> Pooling {
+        self.pooling
+    }
+
+    /// Returns a copy of this model with another pooling kind (the weights are shared).
+    pub fn with_pooling(mut self, pooling: Pooling) -> Self {
+        self.pooling = pooling;
+        self
+    }
+
+    /// Runs the model on `rgb`, a `[N, 3, H, W]` batch of RGB images with values in 0–255,
+    /// and returns the post-ReLU activations of `layers`, in the order asked.
+    ///
+    /// Only the layers up to the deepest one asked for are computed.
+    pub fn forward(&self, rgb: Tensor<4>, layers: &[Layer]) -> Vec<Tensor<4>> {
+        let Some(deepest) = layers.iter().map(|layer| layer.index()).max() else {
+            return Vec::new();
+        };
+        let mut outputs: Vec<Option<Tensor<4>>> = vec![None; deepest + 1];
+        let mut x = self.flavour.apply(rgb);
+        for (index, conv) in self.convs.iter().enumerate().take(deepest + 1) {
+            x = relu(conv.forward(x));
+            if layers.iter().any(|layer| layer.index() == index) {
+                outputs[index] = Some(x.clone());
+            }
+            if index < deepest && POOL_AFTER.contains(&index) {
+                x = self.pool(x);
+            }
+        }
+        layers
+            .iter()
+            .filter_map(|layer| outputs[layer.index()].clone())
+            .collect()
+    }
+
+    /// The smallest image side for which every pooling before the deepest of `layers` still
+    /// has a full 2×2 window: 1 for block 1, 2 for block 2, … 16 for block 5.
+    pub fn min_input_side(layers: &[Layer]) -> usize {
+        let deepest = layers.iter().map(|layer| layer.index()).max().unwrap_or(0);
+        1 << POOL_AFTER.iter().filter(|&&pool| pool < deepest).count()
+    }
+
+    fn pool(&self, x: Tensor<4>) -> Tensor<4> {
+        match self.pooling {
+            Pooling::Max => MaxPool2dConfig::new([2, 2]).init().forward(x),
+            Pooling::Avg => AvgPool2dConfig::new([2, 2]).init().forward(x),
+        }
+    }
+}
