@@ -1,0 +1,32 @@
+//! The losses of neural style transfer (Gatys et al., 2016), on Burn tensors of any device.
+//!
+//! - [`ContentLoss`]: mean squared difference between activations.
+//! - [`StyleLoss`]: mean squared difference between [`gram`] matrices.
+//! - [`TvLoss`]: total variation of the image, which suppresses high-frequency noise.
+//! - [`normalized_sum`]: a weighted sum that divides each loss by its own current value, so that
+//!   each term contributes its weight whatever the layers' magnitudes.
+//!
+//! The losses keep the dtype of their inputs, so they can be evaluated in `f64` for reference
+//! values.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use nst_losses::{ContentLoss, gram};
+//!
+//! let device = Device::flex();
+//! // One channel, 1×2 image: F = [[1], [2]] as [H·W, C], so Fᵀ F = 1 + 4 = 5.
+//! let f = Tensor::<4>::from_floats([[[[1.0, 2.0]]]], &device);
+//! assert_eq!(gram(f.clone(), false).into_scalar::<f32>(), 5.0);
+//! let loss = ContentLoss::new(f.zeros_like()).forward(f);
+//! assert_eq!(loss.into_scalar::<f32>(), 2.5); // (1² + 2²) / 2
+//! ```
+
+mod content;
+mod style;
+mod tv;
+mod weighting;
+
+pub use content::ContentLoss;
+pub use style::{StyleLoss, gram};
+pub use tv::TvLoss;
+pub use weighting::{NORMALIZATION_EPS, normalized_sum};
