@@ -1,0 +1,281 @@
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+use nst_vgg16::{Flavour, Layer, Pooling};
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// The default number of iterations: enough for the seed's optimiser to give a
+/// finished-looking image at 512 px.
+pub const DEFAULT_ITERATIONS: usize = 100;
+
+/// How the optimised image starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Init {
+    /// Uniform noise in `[low, high)` on the 0–255 scale, drawn from the config's seed.
+    Noise {
+        /// Lower bound, inclusive.
+        low: f32,
+        /// Upper bound, exclusive.
+        high: f32,
+    },
+    /// The content image itself.
+    Content,
+    /// An image file, resized to the content's size.
+    Image(PathBuf),
+}
+
+impl Default for Init {
+    /// The seed's initialisation: noise in `[128, 129)`.
+    fn default() -> Self {
+        Init::Noise {
+            low: 128.0,
+            high: 129.0,
+        }
+    }
+}
+
+/// Everything a style transfer run depends on.
+///
+/// The `Default` is the seed implementation's recipe. Serialisable (except the device), so a
+/// run can be recorded and replayed; build and validate one with [`StyleTransferConfig::builder`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StyleTransferConfig {
+    /// Layers whose activations are matched to the content image's.
+    pub content_layers: Vec<Layer>,
+    /// Layers whose Gram matrices are matched to the style image's.
+    pub style_layers: Vec<Layer>,
+    /// One weight per style layer; `None` weighs them equally.
+    pub style_layer_weights: Option<Vec<f64>>,
+    /// Weight of the content loss in the normalised sum.
+    pub content_weight: f64,
+    /// Weight of the style loss in the normalised sum.
+    pub style_weight: f64,
+    /// Weight of the total-variation (denoise) loss in the normalised sum.
+    pub denoise_weight: f64,
+    /// Step size of the normalised gradient descent, in 0–255 pixel units per standard
+    /// deviation of the gradient.
+    pub step_size: f64,
+    /// Number of optimisation steps.
+    pub iterations: usize,
+    /// The starting image.
+    pub init: Init,
+    /// Seed of the initial noise.
+    pub seed: u64,
+    /// Longest side of the content image after resizing (Lanczos3); `None` keeps native sizes.
+    pub size: Option<u32>,
+    /// The style image is resized to the content's longest side times this factor (with
+    /// `size: None`, its own longest side times this factor).
+    pub style_scale: f64,
+    /// Divide each Gram matrix by `H·W·C`.
+    pub gram_normalize: bool,
+    /// Pooling between VGG-16's blocks.
+    pub pooling: Pooling,
+    /// The preprocessing the weights expect.
+    pub flavour: Flavour,
+    /// An ONNX file of VGG-16 weights; `None` uses [`nst_vgg16::weights::resolve`].
+    pub weights: Option<PathBuf>,
+    /// The device to run on (CPU by default).
+    #[serde(skip, default = "Device::flex")]
+    pub device: Device,
+}
+
+impl Default for StyleTransferConfig {
+    fn default() -> Self {
+        Self {
+            content_layers: vec![Layer::from_index(4).expect("conv3_1 exists")],
+            style_layers: Layer::all().collect(),
+            style_layer_weights: None,
+            content_weight: 1.5,
+            style_weight: 10.0,
+            denoise_weight: 0.3,
+            step_size: 10.0,
+            iterations: DEFAULT_ITERATIONS,
+            init: Init::default(),
+            seed: 0,
+            size: Some(512),
+            style_scale: 1.0,
+            gram_normalize: false,
+            pooling: Pooling::Max,
+            flavour: Flavour::Caffe,
+            weights: None,
+            device: Device::flex(),
+        }
+    }
+}
+
+impl StyleTransferConfig {
+    /// A builder starting from the defaults.
+    pub fn builder() -> StyleTransferConfigBuilder {
+        StyleTransferConfigBuilder::default()
+    }
+
+    /// Every layer the run needs, each once, in forward order.
+    pub fn layers(&self) -> Vec<Layer> {
+        let mut layers: Vec<Layer> = self
+            .content_layers
+            .iter()
+            .chain(&self.style_layers)
+            .copied()
+            .collect();
+        layers.sort();
+        layers.dedup();
+        layers
+    }
+
+    /// Checks every field; the error names the first one that is wrong.
+    pub fn validate(&self) -> Result<(), Error> {
+        let invalid = |message: String| Err(Error::Config(message));
+        if self.style_layers.is_empty() {
+            return invalid("style_layers is empty: name at least one layer".into());
+        }
+        for (name, value) in [
+            ("content_weight", self.content_weight),
+            ("style_weight", self.style_weight),
+            ("denoise_weight", self.denoise_weight),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return invalid(format!("{name} must be a finite number ≥ 0, got {value}"));
+            }
+        }
+        if self.content_weight + self.style_weight + self.denoise_weight == 0.0 {
+            return invalid("content, style and denoise weights are all 0".into());
+        }
+        if self.content_weight > 0.0 && self.content_layers.is_empty() {
+            return invalid("content_layers is empty but content_weight is not 0".into());
+        }
+        if !(self.step_size.is_finite() && self.step_size > 0.0) {
+            return invalid(format!("step_size must be > 0, got {}", self.step_size));
+        }
+        if !(self.style_scale.is_finite() && self.style_scale > 0.0) {
+            return invalid(format!("style_scale must be > 0, got {}", self.style_scale));
+        }
+        if self.size == Some(0) {
+            return invalid("size must be ≥ 1 (use no size to keep native sizes)".into());
+        }
+        if let Some(weights) = &self.style_layer_weights {
+            if weights.len() != self.style_layers.len() {
+                return invalid(format!(
+                    "style_layer_weights has {} values for {} style layers",
+                    weights.len(),
+                    self.style_layers.len()
+                ));
+            }
+            if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+                return invalid(format!(
+                    "style layer weights must be finite and ≥ 0, got {w}"
+                ));
+            }
+        }
+        if let Init::Noise { low, high } = self.init
+            && !(low.is_finite() && high.is_finite() && low < high)
+        {
+            return invalid(format!(
+                "noise range [{low}, {high}) is empty or not finite"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Builds a [`StyleTransferConfig`] from the defaults, validating it at the end.
+///
+/// ```
+/// use nst_transfer::StyleTransferConfig;
+/// let cfg = StyleTransferConfig::builder()
+///     .iterations(50)
+///     .size(Some(256))
+///     .style_layers_by_name("conv1_1,conv2_1,conv3_1")
+///     .build()
+///     .unwrap();
+/// assert_eq!(cfg.style_layers.len(), 3);
+/// assert!(StyleTransferConfig::builder().style_weight(-1.0).build().is_err());
+/// ```
+#[derive(Debug, Default)]
+pub struct StyleTransferConfigBuilder {
+    config: StyleTransferConfig,
+    error: Option<Error>,
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty),* $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $field(mut self, value: $ty) -> Self {
+            self.config.$field = value;
+            self
+        }
+    )*};
+}
+
+impl StyleTransferConfigBuilder {
+    setters! {
+        /// Sets [`StyleTransferConfig::content_layers`].
+        content_layers: Vec<Layer>,
+        /// Sets [`StyleTransferConfig::style_layers`].
+        style_layers: Vec<Layer>,
+        /// Sets [`StyleTransferConfig::style_layer_weights`].
+        style_layer_weights: Option<Vec<f64>>,
+        /// Sets [`StyleTransferConfig::content_weight`].
+        content_weight: f64,
+        /// Sets [`StyleTransferConfig::style_weight`].
+        style_weight: f64,
+        /// Sets [`StyleTransferConfig::denoise_weight`].
+        denoise_weight: f64,
+        /// Sets [`StyleTransferConfig::step_size`].
+        step_size: f64,
+        /// Sets [`StyleTransferConfig::iterations`].
+        iterations: usize,
+        /// Sets [`StyleTransferConfig::init`].
+        init: Init,
+        /// Sets [`StyleTransferConfig::seed`].
+        seed: u64,
+        /// Sets [`StyleTransferConfig::size`].
+        size: Option<u32>,
+        /// Sets [`StyleTransferConfig::style_scale`].
+        style_scale: f64,
+        /// Sets [`StyleTransferConfig::gram_normalize`].
+        gram_normalize: bool,
+        /// Sets [`StyleTransferConfig::pooling`].
+        pooling: Pooling,
+        /// Sets [`StyleTransferConfig::flavour`].
+        flavour: Flavour,
+        /// Sets [`StyleTransferConfig::weights`].
+        weights: Option<PathBuf>,
+        /// Sets [`StyleTransferConfig::device`].
+        device: Device,
+    }
+
+    /// Sets the content layers from a comma-separated list of names or indices.
+    pub fn content_layers_by_name(self, list: &str) -> Self {
+        self.parse_layers(list, |config, layers| config.content_layers = layers)
+    }
+
+    /// Sets the style layers from a comma-separated list of names or indices.
+    pub fn style_layers_by_name(self, list: &str) -> Self {
+        self.parse_layers(list, |config, layers| config.style_layers = layers)
+    }
+
+    fn parse_layers(
+        mut self,
+        list: &str,
+        set: impl FnOnce(&mut StyleTransferConfig, Vec<Layer>),
+    ) -> Self {
+        match Layer::parse_list(list) {
+            Ok(layers) => set(&mut self.config, layers),
+            Err(e) => self.error = self.error.or(Some(e.into())),
+        }
+        self
+    }
+
+    /// Validates and returns the configuration.
+    pub fn build(self) -> Result<StyleTransferConfig, Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        self.config.validate()?;
+        Ok(self.config)
+    }
+}

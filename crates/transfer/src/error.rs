@@ -1,0 +1,29 @@
+/// Errors from configuring or running a style transfer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration is invalid; the message names the field.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The weights could not be found, fetched or imported.
+    #[error(transparent)]
+    Weights(#[from] nst_vgg16::Error),
+
+    /// An input image cannot be used.
+    #[error("the {which} image {reason}")]
+    Image {
+        /// Which input: `content`, `style`, `scored` or `initial`.
+        which: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// The loss or its gradient stopped being finite.
+    #[error("the loss became {value} at iteration {iteration}; try a smaller step size")]
+    NonFinite {
+        /// The iteration (1-based) at which it happened.
+        iteration: usize,
+        /// The offending value.
+        value: f64,
+    },
+}

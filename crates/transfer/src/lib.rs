@@ -1,0 +1,40 @@
+//! Neural style transfer (Gatys, Ecker & Bethge, "A Neural Algorithm of Artistic Style") on
+//! any Burn device.
+//!
+//! The pixels of an image are optimised by gradient descent through a frozen VGG-16 so that its
+//! deep activations match a content photo and its Gram matrices match a painting.
+//! [`StyleTransferConfig`] holds the recipe and [`StyleTransfer`] runs it:
+//!
+//! ```no_run
+//! use nst_transfer::{Control, StyleTransfer, StyleTransferConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let content = image::open("photo.jpg")?.to_rgb8();
+//! let style = image::open("painting.jpg")?.to_rgb8();
+//! let session = StyleTransfer::new(StyleTransferConfig::default());
+//! let result = session.run_with(&content, &style, |progress| {
+//!     println!("{} {:?}", progress.iteration, progress.losses);
+//!     if progress.losses.style < 1e9 { Control::Stop } else { Control::Continue }
+//! })?;
+//! result.save("out.png")?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod error;
+mod objective;
+mod observer;
+mod optimizer;
+mod pixels;
+mod score;
+mod transfer;
+
+pub use config::{DEFAULT_ITERATIONS, Init, StyleTransferConfig, StyleTransferConfigBuilder};
+pub use error::Error;
+pub use observer::{Control, Losses, Progress};
+pub use optimizer::SeedDescent;
+pub use score::Scores;
+pub use transfer::StyleTransfer;
+
+pub use nst_vgg16::{Flavour, Layer, Pooling};

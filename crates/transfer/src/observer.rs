@@ -1,0 +1,49 @@
+use std::time::Duration;
+
+use burn::tensor::Tensor;
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+/// The raw losses of one image, as plain numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Losses {
+    /// Mean over the content layers of the mean squared activation difference.
+    pub content: f64,
+    /// Mean over the style layers of the (weighted) mean squared Gram difference.
+    pub style: f64,
+    /// Total variation of the 0–255 image.
+    pub denoise: f64,
+    /// The normalised weighted sum that is minimised (about the sum of the weights).
+    pub total: f64,
+}
+
+/// What an observer learns after each iteration.
+#[derive(Debug)]
+pub struct Progress<'a> {
+    /// The iteration just finished, from 1.
+    pub iteration: usize,
+    /// The number of iterations of the run.
+    pub iterations: usize,
+    /// The losses of the image this iteration started from.
+    pub losses: Losses,
+    /// Time since the optimisation started (targets and model load excluded).
+    pub elapsed: Duration,
+    pub(crate) image: &'a Tensor<4>,
+}
+
+impl Progress<'_> {
+    /// The image after this iteration's update, copied from the device.
+    pub fn image(&self) -> RgbImage {
+        crate::pixels::to_image(self.image)
+    }
+}
+
+/// An observer's answer: go on, or stop and return the image so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Control {
+    /// Run the next iteration.
+    #[default]
+    Continue,
+    /// End the run now; `run` returns the current image.
+    Stop,
+}
