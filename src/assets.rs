@@ -1,0 +1,19 @@
+//! The default images, embedded in the binary (see `assets/README.md` for their licences).
+
+use image::{ImageResult, RgbImage};
+
+/// "Chelsea the cat" by Stefan van der Walt, CC0 (from scikit-image's sample data).
+pub const CONTENT_PNG: &[u8] = include_bytes!("../assets/chelsea.png");
+
+/// The Hubble Deep Field, NASA, public domain (from scikit-image's sample data).
+pub const STYLE_JPEG: &[u8] = include_bytes!("../assets/hubble_deep_field.jpg");
+
+/// The default content image, decoded.
+pub fn content() -> ImageResult<RgbImage> {
+    Ok(image::load_from_memory(CONTENT_PNG)?.to_rgb8())
+}
+
+/// The default style image, decoded.
+pub fn style() -> ImageResult<RgbImage> {
+    Ok(image::load_from_memory(STYLE_JPEG)?.to_rgb8())
+}

@@ -1,0 +1,30 @@
+use anyhow::{Context, Result};
+use nst::StyleTransfer;
+
+use super::args::ScoreArgs;
+use super::stylize::{load_inputs, load_model};
+
+/// `nst score`: prints the raw losses of an image.
+pub fn score(args: ScoreArgs) -> Result<()> {
+    let config = args.model.config()?;
+    config.validate()?;
+    let (content, style) = load_inputs(&args.model)?;
+    let image = nst::io::load_rgb(&args.image).context("scored image")?;
+    let session = StyleTransfer::new(config);
+    load_model(&session)?;
+    let scores = session.score(&content, &style, &image)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&scores)?);
+    } else {
+        println!("content loss  {:.6e}", scores.content_loss);
+        for (layer, value) in &scores.content_layers {
+            println!("  {layer:<10}  {value:.6e}");
+        }
+        println!("style loss    {:.6e}", scores.style_loss);
+        for (layer, value) in &scores.style_layers {
+            println!("  {layer:<10}  {value:.6e}");
+        }
+        println!("denoise loss  {:.6e}", scores.denoise_loss);
+    }
+    Ok(())
+}

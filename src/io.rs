@@ -1,0 +1,130 @@
+//! Reading images with useful errors, and writing files atomically.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use image::{ImageFormat, RgbImage};
+use tempfile::NamedTempFile;
+
+/// Errors from reading or writing images.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not an image this build can decode.
+    #[error("{path} is not a readable image: {source}")]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What the decoder said.
+        source: image::ImageError,
+    },
+    /// The output's extension names no format this build can write.
+    #[error(
+        "cannot tell the image format of {0} from its extension (use .png, .jpg, .webp, .tif or .bmp)"
+    )]
+    UnknownFormat(PathBuf),
+    /// The output could not be written.
+    #[error("cannot write {path}: {reason}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Opens an image file and converts it to 8-bit RGB.
+pub fn load_rgb(path: &Path) -> Result<RgbImage, IoError> {
+    let reader = image::ImageReader::open(path)
+        .and_then(|reader| reader.with_guessed_format())
+        .map_err(|source| IoError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+    let image = reader.decode().map_err(|source| IoError::Decode {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(image.to_rgb8())
+}
+
+/// The format an output path's extension names.
+pub fn output_format(path: &Path) -> Result<ImageFormat, IoError> {
+    ImageFormat::from_path(path)
+        .ok()
+        .filter(|format| format.writing_enabled())
+        .ok_or_else(|| IoError::UnknownFormat(path.to_owned()))
+}
+
+/// Checks, before a long run, that a file can be created in `path`'s folder.
+pub fn check_writable(path: &Path) -> Result<(), IoError> {
+    staging_file(path).map(drop)
+}
+
+/// Writes `image` to `path` in the format its extension names, atomically: the bytes go to a
+/// temporary file in the same folder, which is then renamed over `path`.
+pub fn save_atomic(image: &RgbImage, path: &Path) -> Result<(), IoError> {
+    let format = output_format(path)?;
+    write_atomic(path, |writer| {
+        image.write_to(writer, format).map_err(|e| e.to_string())
+    })
+}
+
+/// Writes a file atomically with `write`, which receives the temporary file.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> Result<(), String>,
+) -> Result<(), IoError> {
+    let error = |reason: String| IoError::Write {
+        path: path.to_owned(),
+        reason,
+    };
+    let staged = staging_file(path)?;
+    let mut writer = BufWriter::new(staged.as_file());
+    write(&mut writer).map_err(error)?;
+    writer.flush().map_err(|e| error(e.to_string()))?;
+    drop(writer);
+    staged
+        .as_file()
+        .sync_all()
+        .map_err(|e| error(e.to_string()))?;
+    set_readable(staged.as_file());
+    staged
+        .persist(path)
+        .map_err(|e| error(e.error.to_string()))?;
+    Ok(())
+}
+
+/// A temporary file in the same folder as `path`, so that a rename can replace `path`.
+pub fn staging_file(path: &Path) -> Result<NamedTempFile, IoError> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".nst-")
+        .tempfile_in(folder)
+        .map_err(|e| IoError::Write {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// Gives the staged file the usual `rw-r--r--` mode instead of the temporary file's `rw-------`.
+fn set_readable(file: &File) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+}
