@@ -1,9 +1,9 @@
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 
-/// The images side by side, each scaled (Lanczos3) to the height of the first.
-pub fn side_by_side(images: &[&RgbImage]) -> RgbImage {
-    let height = images.first().map_or(1, |image| image.height()).max(1);
+/// The images side by side, each scaled (Lanczos3) to `height`.
+pub fn side_by_side(images: &[&RgbImage], height: u32) -> RgbImage {
+    let height = height.max(1);
     let scaled: Vec<RgbImage> = images
         .iter()
         .map(|image| {

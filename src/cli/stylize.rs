@@ -60,7 +60,10 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     }
     nst::io::save_atomic(&result, &args.output)?;
     if let Some(path) = &args.sheet {
-        nst::io::save_atomic(&sheet::side_by_side(&[&content, &result, &style]), path)?;
+        nst::io::save_atomic(
+            &sheet::side_by_side(&[&content, &result, &style], result.height()),
+            path,
+        )?;
     }
     println!(
         "wrote {} ({}×{}, {} iterations in {:.1?})",

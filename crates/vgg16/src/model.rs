@@ -150,3 +150,50 @@ impl Vgg16 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Distribution, Tensor};
+
+    use super::*;
+
+    fn random_vgg(device: &Device) -> Vgg16 {
+        let convs = CHANNELS
+            .iter()
+            .map(|&[input, output]| {
+                let normal = Distribution::Normal(0.0, 0.05);
+                (
+                    Tensor::random([output, input, 3, 3], normal, device),
+                    Tensor::random([output], normal, device),
+                )
+            })
+            .collect();
+        Vgg16::from_tensors(convs, Flavour::Caffe, Pooling::Max)
+    }
+
+    #[test]
+    fn weights_are_frozen_and_only_the_input_gets_a_gradient() {
+        let device = Device::flex().autodiff();
+        let vgg = random_vgg(&device);
+        let input = Tensor::<4>::full([1, 3, 8, 8], 100.0, &device).require_grad();
+        let layers = [Layer::parse("conv2_1").unwrap()];
+        let grads = vgg.forward(input.clone(), &layers)[0]
+            .clone()
+            .sum()
+            .backward();
+        assert!(input.grad(&grads).is_some());
+        for conv in &vgg.convs {
+            assert!(!conv.weight.val().is_require_grad());
+            assert!(conv.weight.val().grad(&grads).is_none());
+        }
+    }
+
+    #[test]
+    fn min_input_side_doubles_per_pooling() {
+        let side = |name| Vgg16::min_input_side(&[Layer::parse(name).unwrap()]);
+        assert_eq!(side("conv1_2"), 1);
+        assert_eq!(side("conv2_1"), 2);
+        assert_eq!(side("conv3_1"), 4);
+        assert_eq!(side("conv5_3"), 16);
+    }
+}

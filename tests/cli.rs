@@ -1,0 +1,177 @@
+//! The `nst` binary as a user meets it: exit codes, one-line errors, outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn nst(args: &[&str]) -> Output {
+    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    Command::cargo_bin("nst")
+        .unwrap()
+        .env(nst::vgg16::weights::ENV_VAR, weights)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Asserts a failure with exactly one line on stderr containing `needle`, and returns it.
+fn assert_one_line_error(output: &Output, needle: &str) -> String {
+    assert!(!output.status.success(), "expected a failure");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.starts_with("nst: error: "), "{stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
+    stderr
+}
+
+#[test]
+fn a_missing_content_file_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    let output = nst(&[
+        "--content",
+        "/nonexistent/photo.jpg",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&output, "/nonexistent/photo.jpg");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_file_that_is_not_an_image_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.png");
+    std::fs::write(&text, "not an image at all\n").unwrap();
+    let out = dir.path().join("out.png");
+    let output = nst(&[
+        "--style",
+        text.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&output, "notes.png");
+    assert!(!out.exists());
+}
+
+#[test]
+fn an_unknown_output_format_fails_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.xyz");
+    let output = nst(&["-o", out.to_str().unwrap()]);
+    assert_one_line_error(&output, "out.xyz");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn an_unknown_layer_is_a_one_line_error() {
+    let output = nst(&["--style-layers", "conv1_1,conv7_1", "-o", "/tmp/never.png"]);
+    assert_one_line_error(&output, "conv7_1");
+}
+
+#[test]
+fn score_json_has_every_field_and_matches_the_reference() {
+    let output = nst(&[
+        "score",
+        "--json",
+        "--size",
+        "0",
+        "--content",
+        fixture("score_content.png").to_str().unwrap(),
+        "--style",
+        fixture("score_style.png").to_str().unwrap(),
+        fixture("score_image.png").to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ours: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("score_expected.json")).unwrap())
+            .unwrap();
+    let expected = &expected["seed_layers"];
+    for key in ["content_loss", "style_loss", "denoise_loss"] {
+        let (a, b) = (ours[key].as_f64().unwrap(), expected[key].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-4 * b, "{key}: {a} vs {b}");
+    }
+    assert_eq!(ours["content_layers"].as_object().unwrap().len(), 1);
+    assert_eq!(ours["style_layers"].as_object().unwrap().len(), 13);
+    for (layer, value) in expected["style_layers"].as_object().unwrap() {
+        let (a, b) = (
+            ours["style_layers"][layer].as_f64().unwrap(),
+            value.as_f64().unwrap(),
+        );
+        assert!((a - b).abs() <= 1e-4 * b, "{layer}: {a} vs {b}");
+    }
+}
+
+#[test]
+fn a_short_run_writes_the_output_log_snapshots_and_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let output = nst(&[
+        "--size",
+        "32",
+        "--iterations",
+        "4",
+        "-o",
+        &path("out.jpg"),
+        "--log-json",
+        &path("log.jsonl"),
+        "--save-every",
+        "2",
+        "--sheet",
+        &path("sheet.png"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let result = image::open(path("out.jpg")).unwrap();
+    assert_eq!((result.width(), result.height()), (32, 21));
+    for snapshot in ["out-0002.jpg", "out-0004.jpg"] {
+        assert!(dir.path().join(snapshot).is_file(), "{snapshot}");
+    }
+    let sheet = image::open(path("sheet.png")).unwrap();
+    assert_eq!(sheet.height(), 21);
+    // At height 21: the 451×300 content is 32 wide, the result 32, the 1000×872 style 25.
+    assert_eq!(sheet.width(), 32 + 32 + 25);
+
+    let log = std::fs::read_to_string(path("log.jsonl")).unwrap();
+    let lines: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[3]["iteration"], 4);
+    assert!(lines[0]["style_loss"].as_f64().unwrap() > 0.0);
+
+    // Nothing but the outputs: no temporary file is left behind.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "log.jsonl",
+            "out-0002.jpg",
+            "out-0004.jpg",
+            "out.jpg",
+            "sheet.png"
+        ]
+    );
+}
