@@ -116,7 +116,7 @@ fn progress_bar(iterations: usize) -> ProgressBar {
 
 fn save_snapshot(args: &RunArgs, progress: &Progress<'_>) -> Result<()> {
     match args.save_every {
-        Some(every) if progress.iteration % every == 0 => {
+        Some(every) if progress.iteration.is_multiple_of(every) => {
             let path = snapshot_path(&args.output, progress.iteration);
             nst::io::save_atomic(&progress.image(), &path)?;
             Ok(())

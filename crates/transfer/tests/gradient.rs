@@ -25,7 +25,7 @@ fn check(name: &str, loss: impl Fn(Tensor<4>) -> Tensor<1>, x: Tensor<4>, eps: f
     let grad = tracked.grad(&grads).expect("the image has a gradient");
 
     let mut rng = StdRng::seed_from_u64(99);
-    let signs = grad.clone().sign().into_data().to_vec::<f32>().unwrap();
+    let signs = grad.clone().sign().into_data().try_to_vec::<f32>().unwrap();
     let d: Vec<f32> = signs
         .iter()
         .map(|s| s * rng.random_range(0.5..1.0))
