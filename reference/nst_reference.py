@@ -8,7 +8,10 @@ implementation and onnxruntime (see make_fixtures.py for the cross-check).
 
 Conventions (matching the Keras/Caffe ImageNet VGG-16 the ONNX file holds):
   * input: RGB image, HxWx3, values 0..255 (float64);
-  * preprocessing: RGB -> BGR, minus the BGR mean [103.939, 116.779, 123.68];
+  * preprocessing, by weight flavour:
+      caffe (default): RGB -> BGR, minus the BGR mean [103.939, 116.779, 123.68];
+      torch (torchvision): RGB, x / 255, minus the mean [0.485, 0.456, 0.406],
+        divided by the std [0.229, 0.224, 0.225] (per channel, RGB order);
   * 13 x (conv 3x3, stride 1, pad 1, + bias, ReLU), max pool 2x2 stride 2
     (odd sizes floored) after conv1_2, conv2_2, conv3_3, conv4_3 (and conv5_3);
   * a layer's activation is the output AFTER its ReLU;
@@ -21,9 +24,10 @@ Losses (x = the image being scored, F(.) = activation of a layer):
   denoise = sum |x[i+1,j]-x[i,j]| + sum |x[i,j+1]-x[i,j]|  (0..255 RGB, all channels)
 
 CLI:
-  nst_reference.py score --weights W --content C --style S \
+  nst_reference.py score --weights W --content C --style S [--flavour caffe|torch] \
       [--content-layers conv3_1] [--style-layers a,b,...] [--gram-normalize] IMAGE
-  nst_reference.py activations --weights W [--layers ...] [--out-dir D] IMAGE
+  nst_reference.py activations --weights W [--flavour caffe|torch] [--layers ...] \
+      [--out-dir D] IMAGE
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ LAYER_NAMES = [
 POOL_AFTER = frozenset({1, 3, 6, 9, 12})
 # Caffe ImageNet mean, BGR order.
 BGR_MEAN = np.array([103.939, 116.779, 123.68], dtype=np.float64)
+# torchvision ImageNet normalisation, RGB order, for inputs scaled to 0..1.
+TORCH_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float64)
+TORCH_STD = np.array([0.229, 0.224, 0.225], dtype=np.float64)
+# Weight flavours (how the weights expect their input); the first is the default.
+FLAVOURS = ("caffe", "torch")
 
 DEFAULT_CONTENT_LAYERS = ["conv3_1"]
 DEFAULT_STYLE_LAYERS = list(LAYER_NAMES)
@@ -113,12 +122,19 @@ def load_vgg_weights(path: str) -> list[tuple[np.ndarray, np.ndarray]]:
 # Forward pass (HWC, float64)
 # --------------------------------------------------------------------------
 
-def preprocess(rgb: np.ndarray) -> np.ndarray:
-    """RGB 0..255 HxWx3 -> Caffe BGR mean-subtracted float64 HxWx3."""
+def preprocess(rgb: np.ndarray, flavour: str = "caffe") -> np.ndarray:
+    """RGB 0..255 HxWx3 -> what the weights expect, float64 HxWx3.
+
+    caffe: BGR, minus the BGR mean.  torch: RGB, (x / 255 - mean) / std.
+    """
     rgb = np.asarray(rgb, dtype=np.float64)
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected HxWx3 image, got {rgb.shape}")
-    return rgb[:, :, ::-1] - BGR_MEAN
+    if flavour == "caffe":
+        return rgb[:, :, ::-1] - BGR_MEAN
+    if flavour == "torch":
+        return (rgb / 255.0 - TORCH_MEAN) / TORCH_STD
+    raise ValueError(f"unknown weight flavour {flavour!r}; use {' or '.join(FLAVOURS)}")
 
 
 def conv3x3_relu(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -152,13 +168,14 @@ def maxpool2x2(x: np.ndarray) -> np.ndarray:
     return x[:2 * h2, :2 * w2].reshape(h2, 2, w2, 2, c).max(axis=(1, 3))
 
 
-def vgg_features(rgb: np.ndarray, weights, layers) -> dict[int, np.ndarray]:
+def vgg_features(rgb: np.ndarray, weights, layers, flavour: str = "caffe") -> dict[int, np.ndarray]:
     """Activations (HWC float64, after ReLU) of the requested layer indices.
 
-    Runs the network only up to the deepest requested layer.
+    `flavour` selects the preprocessing (see `preprocess`). Runs the network
+    only up to the deepest requested layer.
     """
     wanted = set(layers)
-    x = preprocess(rgb)
+    x = preprocess(rgb, flavour)
     feats = {}
     for i in range(max(wanted) + 1):
         w, b = weights[i]
@@ -205,8 +222,11 @@ def denoise_loss(rgb: np.ndarray) -> float:
 
 def score(image, content, style, weights,
           content_layers=DEFAULT_CONTENT_LAYERS, style_layers=DEFAULT_STYLE_LAYERS,
-          gram_normalize: bool = False) -> dict:
-    """All losses for `image` (RGB 0..255 arrays). Layers: names or indices."""
+          gram_normalize: bool = False, flavour: str = "caffe") -> dict:
+    """All losses for `image` (RGB 0..255 arrays). Layers: names or indices.
+
+    `flavour` ("caffe" or "torch") selects the preprocessing the weights expect.
+    """
     image = np.asarray(image, dtype=np.float64)
     content = np.asarray(content, dtype=np.float64)
     style = np.asarray(style, dtype=np.float64)
@@ -216,9 +236,9 @@ def score(image, content, style, weights,
     ci = parse_layers(content_layers)
     si = parse_layers(style_layers)
 
-    fx = vgg_features(image, weights, set(ci) | set(si))
-    fc = vgg_features(content, weights, ci)
-    fs = vgg_features(style, weights, si)
+    fx = vgg_features(image, weights, set(ci) | set(si), flavour)
+    fc = vgg_features(content, weights, ci, flavour)
+    fs = vgg_features(style, weights, si, flavour)
 
     c_per = {LAYER_NAMES[i]: content_layer_loss(fx[i], fc[i]) for i in ci}
     s_per = {LAYER_NAMES[i]: style_layer_loss(fx[i], fs[i], gram_normalize) for i in si}
@@ -274,7 +294,7 @@ def _cmd_score(args) -> int:
     weights = load_vgg_weights(args.weights)
     image, content, style = (load_image(p) for p in (args.image, args.content, args.style))
     result = score(image, content, style, weights, args.content_layers,
-                   args.style_layers, args.gram_normalize)
+                   args.style_layers, args.gram_normalize, args.flavour)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -282,7 +302,7 @@ def _cmd_score(args) -> int:
 def _cmd_activations(args) -> int:
     weights = load_vgg_weights(args.weights)
     idx = parse_layers(args.layers)
-    feats = vgg_features(load_image(args.image), weights, idx)
+    feats = vgg_features(load_image(args.image), weights, idx, args.flavour)
     summary = {}
     for i in idx:
         f = to_nchw(feats[i])
@@ -306,12 +326,16 @@ def main(argv=None) -> int:
     s.add_argument("--content-layers", default=",".join(DEFAULT_CONTENT_LAYERS))
     s.add_argument("--style-layers", default=",".join(DEFAULT_STYLE_LAYERS))
     s.add_argument("--gram-normalize", action="store_true", help="divide grams by H*W*C")
+    s.add_argument("--flavour", choices=FLAVOURS, default=FLAVOURS[0],
+                   help="preprocessing the weights expect (default caffe)")
     s.add_argument("image")
     s.set_defaults(func=_cmd_score)
 
     a = sub.add_parser("activations", help="print activation stats; optionally write NCHW f32")
     a.add_argument("--weights", required=True)
     a.add_argument("--layers", default="conv1_1,conv3_1,conv5_3")
+    a.add_argument("--flavour", choices=FLAVOURS, default=FLAVOURS[0],
+                   help="preprocessing the weights expect (default caffe)")
     a.add_argument("--out-dir", help="write vgg_<layer>.f32 (LE float32, [1,C,H,W]) here")
     a.add_argument("image")
     a.set_defaults(func=_cmd_activations)
