@@ -231,6 +231,16 @@ def main() -> int:
         json.dump(meta, f, indent=2)
         f.write("\n")
 
+    # JPEG decoding as Pillow (libjpeg-turbo) does it, for the decoder test
+    jpeg = os.path.join(ROOT, "assets", "hubble_deep_field.jpg")
+    rgb_jpeg = np.asarray(Image.open(jpeg).convert("RGB"))
+    with open(os.path.join(out, "jpeg_pillow.json"), "w") as f:
+        json.dump({"file": "assets/hubble_deep_field.jpg",
+                   "width": rgb_jpeg.shape[1], "height": rgb_jpeg.shape[0],
+                   "rgb_sha256": hashlib.sha256(rgb_jpeg.tobytes()).hexdigest(),
+                   "pillow": Image.__version__}, f, indent=2)
+        f.write("\n")
+
     # d. a model that is not VGG-16, for the importer's error path
     make_not_vgg16(os.path.join(out, "not_vgg16.onnx"))
 

@@ -1,6 +1,6 @@
 //! The default images, embedded in the binary (see `assets/README.md` for their licences).
 
-use image::{ImageResult, RgbImage};
+use image::RgbImage;
 
 /// "Chelsea the cat" by Stefan van der Walt, CC0 (from scikit-image's sample data).
 pub const CONTENT_PNG: &[u8] = include_bytes!("../assets/chelsea.png");
@@ -9,11 +9,11 @@ pub const CONTENT_PNG: &[u8] = include_bytes!("../assets/chelsea.png");
 pub const STYLE_JPEG: &[u8] = include_bytes!("../assets/hubble_deep_field.jpg");
 
 /// The default content image, decoded.
-pub fn content() -> ImageResult<RgbImage> {
-    Ok(image::load_from_memory(CONTENT_PNG)?.to_rgb8())
+pub fn content() -> Result<RgbImage, String> {
+    crate::io::decode_rgb(CONTENT_PNG)
 }
 
 /// The default style image, decoded.
-pub fn style() -> ImageResult<RgbImage> {
-    Ok(image::load_from_memory(STYLE_JPEG)?.to_rgb8())
+pub fn style() -> Result<RgbImage, String> {
+    crate::io::decode_rgb(STYLE_JPEG)
 }

@@ -1,5 +1,7 @@
 //! Reading images with useful errors, and writing files atomically.
 
+pub use nst_transfer::{decode_rgb, load_rgb};
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -7,25 +9,9 @@ use std::path::{Path, PathBuf};
 use image::{ImageFormat, RgbImage};
 use tempfile::NamedTempFile;
 
-/// Errors from reading or writing images.
+/// Errors from writing images and files.
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
-    /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not an image this build can decode.
-    #[error("{path} is not a readable image: {source}")]
-    Decode {
-        /// The file.
-        path: PathBuf,
-        /// What the decoder said.
-        source: image::ImageError,
-    },
     /// The output's extension names no format this build can write.
     #[error(
         "cannot tell the image format of {0} from its extension (use .png, .jpg, .webp, .tif or .bmp)"
@@ -39,21 +25,6 @@ pub enum IoError {
         /// Why.
         reason: String,
     },
-}
-
-/// Opens an image file and converts it to 8-bit RGB.
-pub fn load_rgb(path: &Path) -> Result<RgbImage, IoError> {
-    let reader = image::ImageReader::open(path)
-        .and_then(|reader| reader.with_guessed_format())
-        .map_err(|source| IoError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-    let image = reader.decode().map_err(|source| IoError::Decode {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(image.to_rgb8())
 }
 
 /// The format an output path's extension names.
@@ -92,14 +63,18 @@ pub fn write_atomic(
     write(&mut writer).map_err(error)?;
     writer.flush().map_err(|e| error(e.to_string()))?;
     drop(writer);
-    staged
-        .as_file()
-        .sync_all()
-        .map_err(|e| error(e.to_string()))?;
+    persist(staged, path)
+}
+
+/// Syncs a staged file, gives it the usual `rw-r--r--` mode and renames it to `path`.
+pub fn persist(staged: NamedTempFile, path: &Path) -> Result<(), IoError> {
+    let error = |e: std::io::Error| IoError::Write {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    staged.as_file().sync_all().map_err(error)?;
     set_readable(staged.as_file());
-    staged
-        .persist(path)
-        .map_err(|e| error(e.error.to_string()))?;
+    staged.persist(path).map_err(|e| error(e.error))?;
     Ok(())
 }
 

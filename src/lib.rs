@@ -29,3 +29,8 @@ pub use nst_transfer::{
     Control, Error, Init, Losses, Progress, Scores, StyleTransfer, StyleTransferConfig,
 };
 pub use nst_vgg16::{Flavour, Layer, Pooling};
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

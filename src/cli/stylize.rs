@@ -80,11 +80,11 @@ pub fn stylize(args: RunArgs) -> Result<()> {
 pub fn load_inputs(model: &ModelArgs) -> Result<(RgbImage, RgbImage)> {
     let content = match &model.content {
         Some(path) => nst::io::load_rgb(path).context("content image")?,
-        None => nst::assets::content().context("embedded content image")?,
+        None => nst::assets::content().map_err(anyhow::Error::msg)?,
     };
     let style = match &model.style {
         Some(path) => nst::io::load_rgb(path).context("style image")?,
-        None => nst::assets::style().context("embedded style image")?,
+        None => nst::assets::style().map_err(anyhow::Error::msg)?,
     };
     Ok((content, style))
 }
@@ -179,9 +179,7 @@ impl JsonLog {
 
     fn finish(mut self) -> Result<()> {
         self.writer.flush()?;
-        self.staged
-            .persist(&self.path)
-            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        nst::io::persist(self.staged, &self.path)?;
         Ok(())
     }
 }

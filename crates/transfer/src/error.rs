@@ -9,6 +9,15 @@ pub enum Error {
     #[error(transparent)]
     Weights(#[from] nst_vgg16::Error),
 
+    /// An image file cannot be read or decoded.
+    #[error("cannot read {}: {reason}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        reason: String,
+    },
+
     /// An input image cannot be used.
     #[error("the {which} image {reason}")]
     Image {

@@ -22,6 +22,7 @@
 //! ```
 
 mod config;
+mod decode;
 mod error;
 mod objective;
 mod observer;
@@ -31,6 +32,7 @@ mod score;
 mod transfer;
 
 pub use config::{DEFAULT_ITERATIONS, Init, StyleTransferConfig, StyleTransferConfigBuilder};
+pub use decode::{decode_rgb, load_rgb};
 pub use error::Error;
 pub use observer::{Control, Losses, Progress};
 pub use optimizer::SeedDescent;

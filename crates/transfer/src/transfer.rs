@@ -191,12 +191,7 @@ impl StyleTransfer {
             }
             Init::Content => to_tensor(content, &device),
             Init::Image(path) => {
-                let image = image::open(path)
-                    .map_err(|e| Error::Image {
-                        which: "initial",
-                        reason: format!("{}: {e}", path.display()),
-                    })?
-                    .to_rgb8();
+                let image = crate::load_rgb(path)?;
                 to_tensor(&resized(&image, (w, h)), &device)
             }
         })
