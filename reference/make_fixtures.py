@@ -54,15 +54,7 @@ def sha256(path: str) -> str:
 
 def make_vgg_input() -> np.ndarray:
     """Deterministic smooth-ish 24x32 RGB image: gradients + box-blurred noise."""
-    rng = np.random.default_rng(SEED)
-    h, w = VGG_INPUT_HW
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    grad = np.stack([255 * xx / (w - 1), 255 * yy / (h - 1),
-                     255 * (1 - (xx + yy) / (w + h - 2))], axis=-1)
-    noise = rng.normal(0.0, 60.0, size=(h, w, 3))
-    padded = np.pad(noise, ((1, 1), (1, 1), (0, 0)), mode="edge")
-    blurred = sum(padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)) / 9
-    return np.clip(np.rint(0.8 * grad + 25 + blurred), 0, 255).astype(np.uint8)
+    return ref.smooth_image(*VGG_INPUT_HW, seed=SEED, radius=1).astype(np.uint8)
 
 
 def ort_session(weights: str) -> tuple[ort.InferenceSession, list[str]]:

@@ -145,15 +145,7 @@ def head_reference(feat_conv5_3: np.ndarray, fc_w: np.ndarray, fc_b: np.ndarray)
 
 def synthetic_224() -> np.ndarray:
     """Deterministic smooth-ish 224x224 RGB image (gradients + blurred noise)."""
-    rng = np.random.default_rng(SEED + 1)
-    h = w = 224
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    grad = np.stack([255 * xx / (w - 1), 255 * yy / (h - 1),
-                     255 * (1 - (xx + yy) / (w + h - 2))], axis=-1)
-    noise = rng.normal(0.0, 60.0, size=(h, w, 3))
-    padded = np.pad(noise, ((2, 2), (2, 2), (0, 0)), mode="edge")
-    blurred = sum(padded[dy:dy + h, dx:dx + w] for dy in range(5) for dx in range(5)) / 25
-    return np.clip(np.rint(0.8 * grad + 25 + blurred), 0, 255)
+    return ref.smooth_image(224, 224, seed=SEED + 1, radius=2)
 
 
 def check_with_onnxruntime(path: str) -> float:

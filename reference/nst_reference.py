@@ -315,6 +315,20 @@ def _cmd_activations(args) -> int:
     return 0
 
 
+
+def smooth_image(h: int, w: int, seed: int, radius: int) -> np.ndarray:
+    """Deterministic smooth-ish HxWx3 test image, float64 in 0..255: colour gradients plus
+    box-blurred (size 2*radius+1) Gaussian noise, rounded."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    grad = np.stack([255 * xx / (w - 1), 255 * yy / (h - 1),
+                     255 * (1 - (xx + yy) / (w + h - 2))], axis=-1)
+    noise = rng.normal(0.0, 60.0, size=(h, w, 3))
+    k = 2 * radius + 1
+    padded = np.pad(noise, ((radius, radius), (radius, radius), (0, 0)), mode="edge")
+    blurred = sum(padded[dy:dy + h, dx:dx + w] for dy in range(k) for dx in range(k)) / k**2
+    return np.clip(np.rint(0.8 * grad + 25 + blurred), 0, 255)
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
