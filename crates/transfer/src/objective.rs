@@ -18,6 +18,7 @@ pub(crate) struct Objective {
 /// The loss terms of one image, each a one-element tensor.
 pub(crate) struct Terms {
     pub content_layers: Vec<(Layer, Tensor<1>)>,
+    /// Per style layer, before the layer weights.
     pub style_layers: Vec<(Layer, Tensor<1>)>,
     pub content: Tensor<1>,
     pub style: Tensor<1>,
@@ -34,10 +35,6 @@ impl Objective {
         style: Tensor<4>,
         dtype: Option<DType>,
     ) -> Self {
-        let cast = |t: Tensor<4>| match dtype {
-            Some(dtype) => t.cast(dtype),
-            None => t,
-        };
         let content_features = vgg.forward(content, &config.content_layers);
         let style_features = vgg.forward(style, &config.style_layers);
         let layer_weights = config
@@ -50,14 +47,20 @@ impl Objective {
                 .content_layers
                 .iter()
                 .zip(content_features)
-                .map(|(&layer, f)| (layer, ContentLoss::new(cast(f))))
+                .map(|(&layer, f)| (layer, ContentLoss::new(cast(f, dtype))))
                 .collect(),
             style: config
                 .style_layers
                 .iter()
                 .zip(layer_weights)
                 .zip(style_features)
-                .map(|((&layer, w), f)| (layer, w, StyleLoss::new(cast(f), config.gram_normalize)))
+                .map(|((&layer, w), f)| {
+                    (
+                        layer,
+                        w,
+                        StyleLoss::new(cast(f, dtype), config.gram_normalize),
+                    )
+                })
                 .collect(),
             weights: [
                 config.content_weight,
@@ -73,11 +76,7 @@ impl Objective {
         let features = vgg.forward(image.clone(), &self.layers);
         let feature = |layer: Layer| {
             let index = self.layers.iter().position(|&l| l == layer).unwrap_or(0);
-            let f = features[index].clone();
-            match self.dtype {
-                Some(dtype) => f.cast(dtype),
-                None => f,
-            }
+            cast(features[index].clone(), self.dtype)
         };
         let content_layers: Vec<_> = self
             .content
@@ -87,18 +86,15 @@ impl Objective {
         let style_layers: Vec<_> = self
             .style
             .iter()
-            .map(|(layer, weight, loss)| {
-                (*layer, loss.forward(feature(*layer)).mul_scalar(*weight))
-            })
+            .map(|(layer, _, loss)| (*layer, loss.forward(feature(*layer))))
             .collect();
-        let image = match self.dtype {
-            Some(dtype) => image.cast(dtype),
-            None => image,
-        };
-        let denoise = TvLoss.forward(image);
+        let style_weights = self.style.iter().map(|(_, weight, _)| *weight);
+        let denoise = TvLoss.forward(cast(image, self.dtype));
         Terms {
-            content: mean(&content_layers).unwrap_or_else(|| denoise.zeros_like()),
-            style: mean(&style_layers).unwrap_or_else(|| denoise.zeros_like()),
+            content: weighted_mean(&content_layers, std::iter::repeat(1.0))
+                .unwrap_or_else(|| denoise.zeros_like()),
+            style: weighted_mean(&style_layers, style_weights)
+                .unwrap_or_else(|| denoise.zeros_like()),
             content_layers,
             style_layers,
             denoise,
@@ -123,11 +119,24 @@ impl Objective {
     }
 }
 
-fn mean(per_layer: &[(Layer, Tensor<1>)]) -> Option<Tensor<1>> {
+/// `(1/n) Σ wₗ Lₗ` over the layers, `None` when there are none.
+fn weighted_mean(
+    per_layer: &[(Layer, Tensor<1>)],
+    weights: impl IntoIterator<Item = f64>,
+) -> Option<Tensor<1>> {
     let n = per_layer.len() as f64;
     per_layer
         .iter()
-        .map(|(_, loss)| loss.clone())
+        .zip(weights)
+        .map(|((_, loss), weight)| loss.clone().mul_scalar(weight))
         .reduce(|a, b| a + b)
         .map(|sum| sum.div_scalar(n))
+}
+
+/// `t` in `dtype`, or unchanged.
+fn cast<const D: usize>(t: Tensor<D>, dtype: Option<DType>) -> Tensor<D> {
+    match dtype {
+        Some(dtype) => t.cast(dtype),
+        None => t,
+    }
 }

@@ -47,13 +47,9 @@ impl StyleTransfer {
         }
         let image = resized(image, content.dimensions());
         let vgg = self.model()?;
-        let device = self.config().device.clone().autodiff();
-        let unweighted = crate::StyleTransferConfig {
-            style_layer_weights: None,
-            ..self.config().clone()
-        };
+        let device = self.device();
         let objective = Objective::new(
-            &unweighted,
+            self.config(),
             vgg,
             to_tensor(&content, &device),
             to_tensor(&style, &device),
@@ -64,25 +60,12 @@ impl StyleTransfer {
         let per_layer = |layers: Vec<(Layer, Tensor<1>)>| -> BTreeMap<Layer, f64> {
             layers.into_iter().map(|(l, t)| (l, value(t))).collect()
         };
-        let style_layers = per_layer(terms.style_layers);
-        let style_loss = match &self.config().style_layer_weights {
-            Some(weights) => {
-                let layers = &self.config().style_layers;
-                let weighted: f64 = layers
-                    .iter()
-                    .zip(weights)
-                    .map(|(layer, w)| w * style_layers.get(layer).copied().unwrap_or(0.0))
-                    .sum();
-                weighted / layers.len() as f64
-            }
-            None => value(terms.style),
-        };
         Ok(Scores {
             content_loss: value(terms.content),
-            style_loss,
+            style_loss: value(terms.style),
             denoise_loss: value(terms.denoise),
             content_layers: per_layer(terms.content_layers),
-            style_layers,
+            style_layers: per_layer(terms.style_layers),
         })
     }
 }

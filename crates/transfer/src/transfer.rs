@@ -126,7 +126,7 @@ impl StyleTransfer {
     }
 
     /// The autodiff device everything runs on.
-    fn device(&self) -> Device {
+    pub(crate) fn device(&self) -> Device {
         self.config.device.clone().autodiff()
     }
 

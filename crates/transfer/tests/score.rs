@@ -87,3 +87,32 @@ fn native_sizes_require_the_scored_image_to_match_the_content() {
         .unwrap_err();
     assert!(error.to_string().contains("56×56"), "{error}");
 }
+
+#[test]
+fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
+    let layers = "conv1_1,conv2_1,conv3_1";
+    let score = |layer_weights: Option<Vec<f64>>| {
+        let config = StyleTransferConfig::builder()
+            .size(None)
+            .style_layers_by_name(layers)
+            .style_layer_weights(layer_weights)
+            .weights(Some(weights()))
+            .build()
+            .unwrap();
+        StyleTransfer::new(config)
+            .score(
+                &fixture_image("score_content.png"),
+                &fixture_image("score_style.png"),
+                &fixture_image("score_image.png"),
+            )
+            .unwrap()
+    };
+    let plain = score(None);
+    let weighted = score(Some(vec![2.0, 0.0, 0.5]));
+    assert_eq!(plain.style_layers, weighted.style_layers);
+    let per_layer: Vec<f64> = plain.style_layers.values().copied().collect();
+    // (2·L₁ + 0·L₂ + 0.5·L₃) / 3
+    let expected = (2.0 * per_layer[0] + 0.5 * per_layer[2]) / 3.0;
+    assert!((weighted.style_loss - expected).abs() <= 1e-12 * expected);
+    assert!((plain.style_loss - per_layer.iter().sum::<f64>() / 3.0).abs() <= 1e-12 * expected);
+}
