@@ -175,3 +175,51 @@ fn a_short_run_writes_the_output_log_snapshots_and_sheet() {
         ]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
+    use std::process::{Command as Process, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let child = Process::new(assert_cmd::cargo::cargo_bin("nst"))
+        .env(nst::vgg16::weights::ENV_VAR, weights)
+        .args([
+            "--size",
+            "48",
+            "--iterations",
+            "100000",
+            "--save-every",
+            "1",
+            "-o",
+        ])
+        .arg(&out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first snapshot proves the loop is running.
+    let start = Instant::now();
+    while !dir.path().join("out-0001.png").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no iteration finished"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!out.exists());
+    let status = Process::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted after iteration"), "{stderr}");
+    assert!(stderr.contains("out.png"), "{stderr}");
+    let image = image::open(&out).unwrap();
+    assert_eq!((image.width(), image.height()), (48, 32));
+}

@@ -6,6 +6,7 @@ mod sheet;
 mod stylize;
 
 pub use args::Args;
+pub use stylize::Interrupted;
 
 use anyhow::Result;
 

@@ -1,6 +1,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -11,6 +12,18 @@ use serde::Serialize;
 
 use super::args::{ModelArgs, RunArgs};
 use super::sheet;
+
+/// Set by the first Ctrl-C: the run stops after the current iteration and keeps its image.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The run was stopped by Ctrl-C; the image so far was saved.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted after iteration {done} of {total}; saved the image so far to {}", output.display())]
+pub struct Interrupted {
+    done: usize,
+    total: usize,
+    output: PathBuf,
+}
 
 /// `nst [OPTIONS]`: runs a style transfer and writes the result.
 pub fn stylize(args: RunArgs) -> Result<()> {
@@ -29,10 +42,19 @@ pub fn stylize(args: RunArgs) -> Result<()> {
 
     let session = StyleTransfer::new(config);
     load_model(&session)?;
-    let bar = progress_bar(session.config().iterations);
+    ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130); // a second Ctrl-C quits at once
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    let total = session.config().iterations;
+    let bar = progress_bar(total);
     let mut log = args.log_json.as_deref().map(JsonLog::create).transpose()?;
     let mut failure = None;
+    let mut done = 0;
     let result = session.run_with(&content, &style, |progress| {
+        done = progress.iteration;
         bar.set_position(progress.iteration as u64);
         bar.set_message(format!(
             "content {:.3e}  style {:.3e}  denoise {:.3e}",
@@ -43,6 +65,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
             .map_or(Ok(()), |log| log.write(progress))
             .and_then(|()| save_snapshot(&args, progress));
         match step {
+            Ok(()) if INTERRUPTED.load(Ordering::SeqCst) => Control::Stop,
             Ok(()) => Control::Continue,
             Err(error) => {
                 failure = Some(error);
@@ -65,12 +88,19 @@ pub fn stylize(args: RunArgs) -> Result<()> {
             path,
         )?;
     }
+    if done < total && INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Interrupted {
+            done,
+            total,
+            output: args.output,
+        }
+        .into());
+    }
     println!(
-        "wrote {} ({}×{}, {} iterations in {:.1?})",
+        "wrote {} ({}×{}, {done} iterations in {:.1?})",
         args.output.display(),
         result.width(),
         result.height(),
-        session.config().iterations,
         bar.elapsed()
     );
     Ok(())
