@@ -21,6 +21,8 @@
 //! assert_eq!(loss.into_scalar::<f32>(), 2.5); // (1² + 2²) / 2
 //! ```
 
+#![warn(missing_docs)]
+
 mod content;
 mod style;
 mod tv;
