@@ -1,9 +1,8 @@
 //! The `nst` binary as a user meets it: exit codes, one-line errors, outputs.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
@@ -14,8 +13,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn nst(args: &[&str]) -> Output {
     let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
-    Command::cargo_bin("nst")
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_nst"))
         .env(nst::vgg16::weights::ENV_VAR, weights)
         .args(args)
         .output()
@@ -179,13 +177,13 @@ fn a_short_run_writes_the_output_log_snapshots_and_sheet() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
-    use std::process::{Command as Process, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.png");
     let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
-    let child = Process::new(assert_cmd::cargo::cargo_bin("nst"))
+    let child = Command::new(env!("CARGO_BIN_EXE_nst"))
         .env(nst::vgg16::weights::ENV_VAR, weights)
         .args([
             "--size",
@@ -210,7 +208,7 @@ fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(!out.exists());
-    let status = Process::new("kill")
+    let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
