@@ -1,8 +1,7 @@
 use anyhow::{Context, Result};
-use nst::StyleTransfer;
 
 use super::args::ScoreArgs;
-use super::stylize::{load_inputs, load_model};
+use super::stylize::{load_inputs, load_session};
 
 /// `nst score`: prints the raw losses of an image.
 pub fn score(args: ScoreArgs) -> Result<()> {
@@ -10,8 +9,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     config.validate()?;
     let (content, style) = load_inputs(&args.model)?;
     let image = nst::io::load_rgb(&args.image).context("scored image")?;
-    let session = StyleTransfer::new(config);
-    load_model(&session)?;
+    let session = load_session(config)?;
     let scores = session.score(&content, &style, &image)?;
     if args.json {
         println!("{}", serde_json::to_string(&scores)?);

