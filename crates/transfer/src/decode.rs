@@ -36,6 +36,9 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, String> {
     Ok(image.to_rgb8())
 }
 
+/// The most memory a decoded image may take, as the `image` crate's default limit: 512 MiB.
+pub const MAX_DECODED_BYTES: u64 = 512 << 20;
+
 /// Decodes a JPEG with libjpeg; `None` for colour spaces it does not convert to RGB (CMYK).
 fn decode_jpeg(bytes: &[u8]) -> Result<Option<RgbImage>, String> {
     // mozjpeg reports libjpeg's fatal errors by unwinding (without the panic hook).
@@ -48,6 +51,15 @@ fn decode_jpeg(bytes: &[u8]) -> Result<Option<RgbImage>, String> {
             return Ok(None);
         }
         let (width, height) = decompress.size();
+        let decoded_bytes = width as u64 * height as u64 * 3;
+        if decoded_bytes > MAX_DECODED_BYTES {
+            return Err(std::io::Error::other(format!(
+                "too large: {width}×{height} pixels need {} MiB decoded, more than the {} MiB \
+                 limit",
+                decoded_bytes >> 20,
+                MAX_DECODED_BYTES >> 20
+            )));
+        }
         let mut started = decompress.rgb()?;
         let pixels = started.read_scanlines::<u8>()?;
         started.finish()?;

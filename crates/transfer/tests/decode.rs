@@ -55,3 +55,21 @@ fn undecodable_files_name_the_file_and_the_reason() {
         .to_string();
     assert!(message.contains("absent.jpg"), "{message}");
 }
+
+#[test]
+fn a_jpeg_whose_header_claims_a_huge_size_is_refused_before_decoding() {
+    // A valid 8×8 JPEG whose frame header (SOF0) is patched to claim 60000×60000 pixels:
+    // 10 GiB decoded, which must be refused from the header alone.
+    let mut jpeg = Vec::new();
+    image::RgbImage::new(8, 8)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let sof = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+    jpeg[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+    let message = nst_transfer::decode_rgb(&jpeg).unwrap_err();
+    assert!(message.contains("too large"), "{message}");
+    assert!(message.contains("60000×60000"), "{message}");
+}
