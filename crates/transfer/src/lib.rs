@@ -9,8 +9,8 @@
 //! use nst_transfer::{Control, StyleTransfer, StyleTransferConfig};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let content = image::open("photo.jpg")?.to_rgb8();
-//! let style = image::open("painting.jpg")?.to_rgb8();
+//! let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
+//! let style = nst_transfer::load_rgb("painting.jpg".as_ref())?;
 //! let session = StyleTransfer::new(StyleTransferConfig::default());
 //! let result = session.run_with(&content, &style, |progress| {
 //!     println!("{} {:?}", progress.iteration, progress.losses);

@@ -36,7 +36,6 @@ impl StyleTransfer {
         style: &RgbImage,
         image: &RgbImage,
     ) -> Result<Scores, Error> {
-        self.config().validate()?;
         let (content, style) = self.prepare(content, style)?;
         if self.config().size.is_none() && image.dimensions() != content.dimensions() {
             let [(w, h), (cw, ch)] = [image.dimensions(), content.dimensions()];

@@ -16,8 +16,8 @@ use crate::{Control, Error, Init, Losses, Progress, SeedDescent, StyleTransferCo
 /// use nst_transfer::{StyleTransfer, StyleTransferConfig};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let content = image::open("photo.jpg")?.to_rgb8();
-/// let style = image::open("painting.jpg")?.to_rgb8();
+/// let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
+/// let style = nst_transfer::load_rgb("painting.jpg".as_ref())?;
 /// let config = StyleTransferConfig::builder().iterations(60).size(Some(256)).build()?;
 /// let result = StyleTransfer::new(config).run(&content, &style)?;
 /// result.save("out.png")?;
@@ -82,7 +82,6 @@ impl StyleTransfer {
         style: &RgbImage,
         mut observer: impl FnMut(&Progress<'_>) -> Control,
     ) -> Result<RgbImage, Error> {
-        self.config.validate()?;
         let (content, style) = self.prepare(content, style)?;
         let vgg = self.model()?;
         let device = self.device();
@@ -130,12 +129,14 @@ impl StyleTransfer {
         self.config.device.clone().autodiff()
     }
 
-    /// Resizes the inputs as the config asks and checks that they are large enough.
+    /// Validates the config, resizes the inputs as it asks and checks that they are large
+    /// enough.
     pub(crate) fn prepare(
         &self,
         content: &RgbImage,
         style: &RgbImage,
     ) -> Result<(RgbImage, RgbImage), Error> {
+        self.config.validate()?;
         for (which, image) in [("content", content), ("style", style)] {
             if image.width() == 0 || image.height() == 0 {
                 return Err(Error::Image {
