@@ -143,6 +143,34 @@ impl Vgg16 {
         1 << POOL_AFTER.iter().filter(|&&pool| pool < deepest).count()
     }
 
+    /// Floating-point operations of the convolutions that [`forward`](Self::forward) runs for
+    /// `layers` on one `height`×`width` image: `2·H·W·Cin·Cout·9` per convolution (a multiply
+    /// and an add per weight and output pixel), biases, ReLUs and pooling not counted.
+    ///
+    /// The input gradient costs the same again, so one optimisation step is about twice this.
+    ///
+    /// ```
+    /// use nst_vgg16::{Layer, Vgg16};
+    ///
+    /// // The published figure for VGG-16's convolutions at 224×224: 15.35 G multiply-adds.
+    /// let deepest = Layer::parse("conv5_3").unwrap();
+    /// assert_eq!(Vgg16::conv_flops(224, 224, &[deepest]), 2 * 15_346_630_656);
+    /// ```
+    pub fn conv_flops(height: usize, width: usize, layers: &[Layer]) -> u64 {
+        let Some(deepest) = layers.iter().map(|layer| layer.index()).max() else {
+            return 0;
+        };
+        let (mut h, mut w) = (height as u64, width as u64);
+        let mut flops = 0;
+        for (index, [cin, cout]) in CHANNELS.iter().enumerate().take(deepest + 1) {
+            flops += 2 * h * w * (*cin as u64) * (*cout as u64) * 9;
+            if POOL_AFTER.contains(&index) {
+                (h, w) = (h / 2, w / 2);
+            }
+        }
+        flops
+    }
+
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
         match self.pooling {
             Pooling::Max => MaxPool2dConfig::new([2, 2]).init().forward(x),
