@@ -35,4 +35,8 @@ pub enum Error {
         /// The offending value.
         value: f64,
     },
+
+    /// The device failed while computing or reading back a result.
+    #[error("the device failed: {0}")]
+    Device(String),
 }

@@ -5,7 +5,6 @@ use image::RgbImage;
 use nst_vgg16::Layer;
 use serde::{Deserialize, Serialize};
 
-use crate::objective::Objective;
 use crate::pixels::{resized, to_tensor};
 use crate::{Error, StyleTransfer};
 
@@ -45,16 +44,8 @@ impl StyleTransfer {
             });
         }
         let image = resized(image, content.dimensions());
-        let vgg = self.model()?;
-        let device = self.device();
-        let objective = Objective::new(
-            self.config(),
-            vgg,
-            to_tensor(&content, &device),
-            to_tensor(&style, &device),
-            Some(DType::F64),
-        );
-        let terms = objective.terms(vgg, to_tensor(&image, &device));
+        let (vgg, objective) = self.objective(&content, &style, Some(DType::F64))?;
+        let terms = objective.terms(vgg, to_tensor(&image, &self.device()));
         let value = |t: Tensor<1>| t.inner().into_scalar::<f64>();
         let per_layer = |layers: Vec<(Layer, Tensor<1>)>| -> BTreeMap<Layer, f64> {
             layers.into_iter().map(|(l, t)| (l, value(t))).collect()

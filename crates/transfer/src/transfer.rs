@@ -1,7 +1,7 @@
 use std::cell::OnceCell;
 use std::time::Instant;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use image::RgbImage;
 use nst_vgg16::Vgg16;
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -83,15 +83,7 @@ impl StyleTransfer {
         mut observer: impl FnMut(&Progress<'_>) -> Control,
     ) -> Result<RgbImage, Error> {
         let (content, style) = self.prepare(content, style)?;
-        let vgg = self.model()?;
-        let device = self.device();
-        let objective = Objective::new(
-            &self.config,
-            vgg,
-            to_tensor(&content, &device),
-            to_tensor(&style, &device),
-            None,
-        );
+        let (vgg, objective) = self.objective(&content, &style, None)?;
         let optimizer = SeedDescent {
             step: self.config.step_size,
         };
@@ -99,17 +91,9 @@ impl StyleTransfer {
         let mut x = self.initial_image(&content)?;
         let start = Instant::now();
         for iteration in 1..=self.config.iterations {
-            let tracked = x.autodiff().require_grad();
-            let terms = objective.terms(vgg, tracked.clone());
-            let total = objective.total(&terms);
-            let grads = total.backward();
+            let (terms, total, grad) = descent_direction(&objective, vgg, x)?;
             let losses = read_losses(&terms, total, iteration)?;
-            let Some(grad) = tracked.grad(&grads) else {
-                return Err(Error::Config(
-                    "no gradient reached the image: all weighted losses are constant".into(),
-                ));
-            };
-            x = optimizer.step(tracked.inner(), grad);
+            x = optimizer.step(grad.image, grad.gradient);
             let progress = Progress {
                 iteration,
                 iterations: self.config.iterations,
@@ -122,6 +106,45 @@ impl StyleTransfer {
             }
         }
         Ok(to_image(&x))
+    }
+
+    /// The gradient of the objective that [`run`](Self::run) descends (the normalised
+    /// weighted sum of the losses) with respect to the pixels of `image`: a `[1, 3, H, W]`
+    /// tensor on the configured device, at the content's working size.
+    ///
+    /// The inputs are resized as for [`score`](Self::score).
+    pub fn gradient(
+        &self,
+        content: &RgbImage,
+        style: &RgbImage,
+        image: &RgbImage,
+    ) -> Result<Tensor<4>, Error> {
+        let (content, style) = self.prepare(content, style)?;
+        let image = resized(image, content.dimensions());
+        let (vgg, objective) = self.objective(&content, &style, None)?;
+        let image = to_tensor(&image, &self.device());
+        let (_, _, grad) = descent_direction(&objective, vgg, image)?;
+        Ok(grad.gradient)
+    }
+
+    /// The model and the targets of the prepared `content` and `style`; with `dtype`, the
+    /// losses are computed in it.
+    pub(crate) fn objective(
+        &self,
+        content: &RgbImage,
+        style: &RgbImage,
+        dtype: Option<DType>,
+    ) -> Result<(&Vgg16, Objective), Error> {
+        let vgg = self.model()?;
+        let device = self.device();
+        let objective = Objective::new(
+            &self.config,
+            vgg,
+            to_tensor(content, &device),
+            to_tensor(style, &device),
+            dtype,
+        );
+        Ok((vgg, objective))
     }
 
     /// The autodiff device everything runs on.
@@ -199,14 +222,55 @@ impl StyleTransfer {
     }
 }
 
-/// Copies the loss values to the host and checks that they are finite.
+/// An image and the gradient of the objective there, both without autodiff.
+struct Gradient {
+    image: Tensor<4>,
+    gradient: Tensor<4>,
+}
+
+/// The loss terms, the total and its gradient at `x` (one forward and one backward pass).
+fn descent_direction(
+    objective: &Objective,
+    vgg: &Vgg16,
+    x: Tensor<4>,
+) -> Result<(Terms, Tensor<1>, Gradient), Error> {
+    let tracked = x.autodiff().require_grad();
+    let terms = objective.terms(vgg, tracked.clone());
+    let total = objective.total(&terms);
+    let grads = total.backward();
+    let Some(gradient) = tracked.grad(&grads) else {
+        return Err(Error::Config(
+            "no gradient reached the image: all weighted losses are constant".into(),
+        ));
+    };
+    let image = tracked.inner();
+    Ok((terms, total, Gradient { image, gradient }))
+}
+
+/// Copies the loss values to the host in one transfer and checks that they are finite.
 fn read_losses(terms: &Terms, total: Tensor<1>, iteration: usize) -> Result<Losses, Error> {
-    let scalar = |t: &Tensor<1>| t.clone().inner().into_scalar::<f64>();
+    let values = Tensor::cat(
+        vec![
+            terms.content.clone().inner(),
+            terms.style.clone().inner(),
+            terms.denoise.clone().inner(),
+            total.inner(),
+        ],
+        0,
+    )
+    .try_into_vec_as::<f64>()
+    .map_err(|e| Error::Device(e.to_string()))?;
+    let [content, style, denoise, total] = values[..] else {
+        return Err(Error::Device(format!(
+            "read {} losses, not 4",
+            values.len()
+        )));
+    };
     let losses = Losses {
-        content: scalar(&terms.content),
-        style: scalar(&terms.style),
-        denoise: scalar(&terms.denoise),
-        total: scalar(&total),
+        content,
+        style,
+        denoise,
+        total,
     };
     match [losses.content, losses.style, losses.denoise, losses.total]
         .into_iter()
