@@ -21,12 +21,15 @@
 #![warn(missing_docs)]
 
 pub mod assets;
+pub mod backend;
+pub mod bench;
 pub mod io;
 
 pub use nst_losses as losses;
 pub use nst_transfer as transfer;
 pub use nst_vgg16 as vgg16;
 
+pub use backend::{Backend, BackendError, Selected};
 pub use nst_transfer::{
     Control, Error, Init, Losses, Progress, Scores, StyleTransfer, StyleTransferConfig,
 };

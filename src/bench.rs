@@ -1,0 +1,210 @@
+//! Timing optimisation iterations: the numbers behind `nst bench` and `cargo bench`.
+//!
+//! One iteration is what [`StyleTransfer::run`] repeats: the forward pass to the deepest layer
+//! used, the losses, the input gradient, the update and the read-back of the four loss
+//! values. Each size runs `warmup + samples` iterations of a real transfer on the embedded
+//! images (resized to 4:3) and reports the median of the timed ones.
+
+use std::fmt;
+use std::path::Path;
+
+use image::RgbImage;
+use image::imageops::{FilterType, resize};
+
+use crate::vgg16::Vgg16;
+use crate::{Control, Error, Selected, StyleTransfer, StyleTransferConfig};
+
+/// How many iterations to run at each size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeats {
+    /// Untimed iterations first (kernel compilation and autotuning happen here on GPUs).
+    pub warmup: usize,
+    /// Timed iterations; their median is reported.
+    pub samples: usize,
+}
+
+impl Default for Repeats {
+    fn default() -> Self {
+        Self {
+            warmup: 2,
+            samples: 5,
+        }
+    }
+}
+
+/// The timing of one iteration at one size on one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// The device, as [`Selected`] prints it.
+    pub device: String,
+    /// Image width in pixels.
+    pub width: u32,
+    /// Image height in pixels.
+    pub height: u32,
+    /// Median wall time of one iteration, in milliseconds.
+    pub median_ms: f64,
+    /// Convolution work of one iteration (forward plus input gradient), in GFLOP.
+    pub gflop: f64,
+    /// Peak memory while the iteration ran, in bytes, where it can be measured.
+    pub peak_memory: Option<Memory>,
+}
+
+/// A memory high-water mark and what it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Memory {
+    /// Bytes.
+    pub bytes: u64,
+    /// What was measured: the process's resident set on CPUs, the device's memory pool on GPUs.
+    pub kind: MemoryKind,
+}
+
+/// What a [`Memory`] figure counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryKind {
+    /// Peak resident set size of the whole process (`VmHWM`), model and images included.
+    ProcessRss,
+    /// Bytes the device's memory pools had reserved at the end of an iteration.
+    DevicePool,
+}
+
+impl Measurement {
+    /// Achieved convolution throughput in GFLOP/s.
+    pub fn gflop_per_s(&self) -> f64 {
+        self.gflop / (self.median_ms / 1e3)
+    }
+
+    /// The header of the Markdown table that [`Display`](fmt::Display) writes rows of.
+    pub const TABLE_HEADER: &str = "| device | image | ms/iteration | GFLOP | GFLOP/s | peak memory |\n\
+                                    |---|---|---:|---:|---:|---:|";
+}
+
+impl fmt::Display for Measurement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let memory = match self.peak_memory {
+            Some(Memory { bytes, kind }) => format!(
+                "{:.0} MiB {}",
+                bytes as f64 / (1 << 20) as f64,
+                match kind {
+                    MemoryKind::ProcessRss => "RSS",
+                    MemoryKind::DevicePool => "device",
+                }
+            ),
+            None => "n/a".into(),
+        };
+        write!(
+            f,
+            "| {} | {}×{} | {:.1} | {:.1} | {:.1} | {} |",
+            self.device,
+            self.width,
+            self.height,
+            self.median_ms,
+            self.gflop,
+            self.gflop_per_s(),
+            memory
+        )
+    }
+}
+
+/// Times iterations of `config` (its layers, weights and losses) on `selected`'s device, at a
+/// 4:3 image whose longest side is each of `sides`.
+///
+/// `config`'s size, iteration count and device are replaced. The model is loaded once and
+/// `report` receives each measurement as soon as it is taken.
+pub fn measure(
+    selected: &Selected,
+    config: &StyleTransferConfig,
+    weights: &Path,
+    sides: &[u32],
+    repeats: Repeats,
+    mut report: impl FnMut(&Measurement),
+) -> Result<Vec<Measurement>, Error> {
+    let device = selected.device.clone();
+    let vgg = Vgg16::from_onnx(
+        weights,
+        config.flavour,
+        config.pooling,
+        &device.clone().autodiff(),
+    )?;
+    let config = StyleTransferConfig {
+        size: None,
+        iterations: repeats.warmup + repeats.samples,
+        weights: Some(weights.to_owned()),
+        device: device.clone(),
+        ..config.clone()
+    };
+    let session = StyleTransfer::with_model(config, vgg);
+    let embedded = |image: Result<RgbImage, String>| image.map_err(Error::Config);
+    let (content, style) = (
+        embedded(crate::assets::content())?,
+        embedded(crate::assets::style())?,
+    );
+    let layers = session.config().layers();
+
+    let mut measurements = Vec::with_capacity(sides.len());
+    for &side in sides {
+        let (width, height) = (side, (f64::from(side) * 0.75).round() as u32);
+        let content = resize(&content, width, height, FilterType::Triangle);
+        let style: RgbImage = resize(&style, width, height, FilterType::Triangle);
+
+        device.memory_cleanup();
+        let rss = PeakRss::reset();
+        let mut pool = 0;
+        let mut ends = Vec::with_capacity(repeats.warmup + repeats.samples);
+        session.run_with(&content, &style, |progress| {
+            ends.push(progress.elapsed.as_secs_f64());
+            if let Some(usage) = device.memory_pool_usage() {
+                pool = pool.max(usage.bytes_reserved);
+            }
+            Control::Continue
+        })?;
+        let mut times: Vec<f64> = ends
+            .windows(2)
+            .skip(repeats.warmup.saturating_sub(1))
+            .map(|w| (w[1] - w[0]) * 1e3)
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let peak_memory = match (rss.and_then(PeakRss::read), pool) {
+            (_, bytes) if bytes > 0 => Some(Memory {
+                bytes,
+                kind: MemoryKind::DevicePool,
+            }),
+            (Some(bytes), _) => Some(Memory {
+                bytes,
+                kind: MemoryKind::ProcessRss,
+            }),
+            (None, _) => None,
+        };
+        let flops = Vgg16::conv_flops(height as usize, width as usize, &layers);
+        let measurement = Measurement {
+            device: selected.to_string(),
+            width,
+            height,
+            median_ms: times.get(times.len() / 2).copied().unwrap_or(f64::NAN),
+            gflop: 2.0 * flops as f64 / 1e9,
+            peak_memory,
+        };
+        report(&measurement);
+        measurements.push(measurement);
+    }
+    Ok(measurements)
+}
+
+/// The process's peak resident set size, which Linux lets a process reset.
+struct PeakRss;
+
+impl PeakRss {
+    /// Resets the high-water mark (`/proc/self/clear_refs`); `None` where that is impossible.
+    fn reset() -> Option<Self> {
+        std::fs::write("/proc/self/clear_refs", "5")
+            .ok()
+            .map(|()| PeakRss)
+    }
+
+    /// `VmHWM` from `/proc/self/status`, in bytes.
+    fn read(self) -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
+}
