@@ -4,7 +4,10 @@ use burn::tensor::Device;
 use nst_vgg16::{Flavour, Layer, Pooling};
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::colour::PreserveColors;
+use crate::multiscale::MultiScale;
+use crate::objective::Weighting;
+use crate::{Error, Optimizer};
 
 /// The default number of iterations: enough for the seed's optimiser to give a
 /// finished-looking image at 512 px.
@@ -23,6 +26,9 @@ pub enum Init {
     },
     /// The content image itself.
     Content,
+    /// Gaussian noise with each channel's mean and standard deviation taken from the style
+    /// image (blended over several), drawn from the config's seed.
+    StyleStatistics,
     /// An image file, resized to the content's size.
     Image(PathBuf),
 }
@@ -56,10 +62,23 @@ pub struct StyleTransferConfig {
     pub style_weight: f64,
     /// Weight of the total-variation (denoise) loss in the normalised sum.
     pub denoise_weight: f64,
-    /// Step size of the normalised gradient descent, in 0–255 pixel units per standard
-    /// deviation of the gradient.
+    /// How the three losses are combined into the objective.
+    pub weighting: Weighting,
+    /// The optimiser.
+    pub optimizer: Optimizer,
+    /// The optimiser's step size, in 0–255 pixel levels: per standard deviation of the
+    /// gradient (seed), the learning rate (adam), or the largest pixel change of a gradient
+    /// step (lbfgs's first step and restarts).
     pub step_size: f64,
-    /// Number of optimisation steps.
+    /// The step size at the last iteration as a fraction of `step_size`, reached
+    /// geometrically (seed and adam; 1 keeps it constant).
+    pub step_decay: f64,
+    /// Decay of the exponential moving average of the iterates that becomes the result; 0
+    /// returns the last iterate.
+    pub average: f64,
+    /// Curvature pairs L-BFGS remembers.
+    pub history: usize,
+    /// Number of optimisation steps (at the final scale, with `multiscale`).
     pub iterations: usize,
     /// The starting image.
     pub init: Init,
@@ -70,8 +89,15 @@ pub struct StyleTransferConfig {
     /// The style image is resized to the content's longest side times this factor (with
     /// `size: None`, its own longest side times this factor).
     pub style_scale: f64,
+    /// One weight per style image, when there are several; their Gram targets are blended
+    /// with these weights (normalised to sum to 1). `None` weighs them equally.
+    pub style_blend: Option<Vec<f64>>,
     /// Divide each Gram matrix by `H·W·C`.
     pub gram_normalize: bool,
+    /// Keep the content image's colours.
+    pub preserve_colors: Option<PreserveColors>,
+    /// Coarse-to-fine: optimise at growing sizes up to `size`, each warm-started from the last.
+    pub multiscale: Option<MultiScale>,
     /// Pooling between VGG-16's blocks.
     pub pooling: Pooling,
     /// The preprocessing the weights expect.
@@ -92,13 +118,21 @@ impl Default for StyleTransferConfig {
             content_weight: 1.5,
             style_weight: 10.0,
             denoise_weight: 0.3,
+            weighting: Weighting::Normalized,
+            optimizer: Optimizer::Seed,
             step_size: 10.0,
+            step_decay: 0.1,
+            average: 0.9,
+            history: 100,
             iterations: DEFAULT_ITERATIONS,
             init: Init::default(),
             seed: 0,
             size: Some(512),
             style_scale: 1.0,
+            style_blend: None,
             gram_normalize: false,
+            preserve_colors: None,
+            multiscale: None,
             pooling: Pooling::Max,
             flavour: Flavour::Caffe,
             weights: None,
@@ -149,6 +183,37 @@ impl StyleTransferConfig {
         }
         if !(self.step_size.is_finite() && self.step_size > 0.0) {
             return invalid(format!("step_size must be > 0, got {}", self.step_size));
+        }
+        if !(self.step_decay.is_finite() && self.step_decay > 0.0) {
+            return invalid(format!("step_decay must be > 0, got {}", self.step_decay));
+        }
+        if !(0.0..1.0).contains(&self.average) {
+            return invalid(format!("average must be in [0, 1), got {}", self.average));
+        }
+        if self.optimizer == Optimizer::Lbfgs {
+            if self.history == 0 {
+                return invalid("history must be ≥ 1 for lbfgs".into());
+            }
+            if self.weighting == Weighting::Normalized {
+                return invalid(
+                    "weighting `normalized` rescales the objective every iteration, which \
+                     breaks lbfgs's line search: use weighting `initial` or `raw`"
+                        .into(),
+                );
+            }
+        }
+        if let Some(blend) = &self.style_blend {
+            if let Some(w) = blend.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+                return invalid(format!(
+                    "style_blend weights must be finite and ≥ 0, got {w}"
+                ));
+            }
+            if blend.iter().sum::<f64>() <= 0.0 {
+                return invalid("style_blend weights are all 0".into());
+            }
+        }
+        if let Some(multiscale) = &self.multiscale {
+            multiscale.validate().map_err(Error::Config)?;
         }
         if !(self.style_scale.is_finite() && self.style_scale > 0.0) {
             return invalid(format!("style_scale must be > 0, got {}", self.style_scale));
@@ -210,6 +275,15 @@ macro_rules! setters {
     )*};
 }
 
+impl From<StyleTransferConfig> for StyleTransferConfigBuilder {
+    fn from(config: StyleTransferConfig) -> Self {
+        Self {
+            config,
+            error: None,
+        }
+    }
+}
+
 impl StyleTransferConfigBuilder {
     setters! {
         /// Sets [`StyleTransferConfig::content_layers`].
@@ -224,8 +298,18 @@ impl StyleTransferConfigBuilder {
         style_weight: f64,
         /// Sets [`StyleTransferConfig::denoise_weight`].
         denoise_weight: f64,
+        /// Sets [`StyleTransferConfig::weighting`].
+        weighting: Weighting,
+        /// Sets [`StyleTransferConfig::optimizer`].
+        optimizer: Optimizer,
         /// Sets [`StyleTransferConfig::step_size`].
         step_size: f64,
+        /// Sets [`StyleTransferConfig::step_decay`].
+        step_decay: f64,
+        /// Sets [`StyleTransferConfig::average`].
+        average: f64,
+        /// Sets [`StyleTransferConfig::history`].
+        history: usize,
         /// Sets [`StyleTransferConfig::iterations`].
         iterations: usize,
         /// Sets [`StyleTransferConfig::init`].
@@ -236,8 +320,14 @@ impl StyleTransferConfigBuilder {
         size: Option<u32>,
         /// Sets [`StyleTransferConfig::style_scale`].
         style_scale: f64,
+        /// Sets [`StyleTransferConfig::style_blend`].
+        style_blend: Option<Vec<f64>>,
         /// Sets [`StyleTransferConfig::gram_normalize`].
         gram_normalize: bool,
+        /// Sets [`StyleTransferConfig::preserve_colors`].
+        preserve_colors: Option<PreserveColors>,
+        /// Sets [`StyleTransferConfig::multiscale`].
+        multiscale: Option<MultiScale>,
         /// Sets [`StyleTransferConfig::pooling`].
         pooling: Pooling,
         /// Sets [`StyleTransferConfig::flavour`].

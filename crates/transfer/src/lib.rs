@@ -23,21 +23,28 @@
 
 #![warn(missing_docs)]
 
+mod colour;
 mod config;
 mod decode;
 mod error;
+mod multiscale;
 mod objective;
 mod observer;
 mod optimizer;
 mod pixels;
+mod preset;
 mod score;
 mod transfer;
 
+pub use colour::PreserveColors;
 pub use config::{DEFAULT_ITERATIONS, Init, StyleTransferConfig, StyleTransferConfigBuilder};
 pub use decode::{decode_rgb, load_rgb};
 pub use error::Error;
+pub use multiscale::MultiScale;
+pub use objective::Weighting;
 pub use observer::{Control, Losses, Progress};
-pub use optimizer::SeedDescent;
+pub use optimizer::{Adam, Average, Lbfgs, Optimizer, Schedule, SeedDescent};
+pub use preset::Preset;
 pub use score::Scores;
 pub use transfer::StyleTransfer;
 

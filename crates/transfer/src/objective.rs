@@ -1,10 +1,44 @@
 //! The quantity the optimiser minimises: content, style and denoise losses of an image.
 
-use burn::tensor::{DType, Tensor};
-use nst_losses::{ContentLoss, StyleLoss, TvLoss, normalized_sum};
-use nst_vgg16::{Layer, Vgg16};
+use std::cell::Cell;
 
-use crate::StyleTransferConfig;
+use burn::tensor::{DType, Tensor};
+use nst_losses::{ContentLoss, NORMALIZATION_EPS, StyleLoss, TvLoss, gram, normalized_sum};
+use nst_vgg16::{Layer, Vgg16};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, StyleTransferConfig};
+
+/// How the content, style and denoise losses `Lₖ` are combined with their weights `wₖ`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Weighting {
+    /// `Σ wₖ Lₖ / Lₖ(x)`, each loss divided by its own current (detached) value, so the
+    /// weights act on relative changes whatever the layers' magnitudes. The objective changes
+    /// every iteration, which suits the seed's descent and Adam but not L-BFGS.
+    #[default]
+    Normalized,
+    /// `Σ wₖ Lₖ / Lₖ(x₀)`, divided by the losses of the starting image (of each scale), then
+    /// fixed: weights as easy to choose as with `normalized`, and one objective throughout.
+    Initial,
+    /// `Σ wₖ Lₖ`, as neural-style and the PyTorch tutorial weigh them.
+    Raw,
+}
+
+impl std::str::FromStr for Weighting {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "normalized" | "normalised" => Ok(Self::Normalized),
+            "initial" => Ok(Self::Initial),
+            "raw" => Ok(Self::Raw),
+            _ => Err(Error::Config(format!(
+                "unknown weighting `{s}`: use normalized, initial or raw"
+            ))),
+        }
+    }
+}
 
 /// The targets of one run, computed once from the content and style images.
 pub(crate) struct Objective {
@@ -12,6 +46,9 @@ pub(crate) struct Objective {
     content: Vec<(Layer, ContentLoss)>,
     style: Vec<(Layer, f64, StyleLoss)>,
     weights: [f64; 3],
+    weighting: Weighting,
+    /// The divisors of [`Weighting::Initial`], set by the first evaluation.
+    initial: Cell<Option<[f64; 3]>>,
     dtype: Option<DType>,
 }
 
@@ -26,17 +63,28 @@ pub(crate) struct Terms {
 }
 
 impl Objective {
-    /// Computes the targets. With `dtype`, activations are cast to it before the losses
-    /// (for `f64` reference values).
+    /// Computes the targets; several styles are blended with `blend` (summing to 1). With
+    /// `dtype`, activations are cast to it before the losses (for `f64` reference values).
     pub fn new(
         config: &StyleTransferConfig,
         vgg: &Vgg16,
         content: Tensor<4>,
-        style: Tensor<4>,
+        styles: Vec<Tensor<4>>,
+        blend: &[f64],
         dtype: Option<DType>,
     ) -> Self {
         let content_features = vgg.forward(content, &config.content_layers);
-        let style_features = vgg.forward(style, &config.style_layers);
+        let mut style_grams: Vec<Option<Tensor<3>>> = vec![None; config.style_layers.len()];
+        for (style, &weight) in styles.into_iter().zip(blend).filter(|(_, w)| **w > 0.0) {
+            let features = vgg.forward(style, &config.style_layers);
+            for (sum, f) in style_grams.iter_mut().zip(features) {
+                let g = gram(cast(f.detach(), dtype), config.gram_normalize).mul_scalar(weight);
+                *sum = Some(match sum.take() {
+                    Some(total) => total + g,
+                    None => g,
+                });
+            }
+        }
         let layer_weights = config
             .style_layer_weights
             .clone()
@@ -53,13 +101,9 @@ impl Objective {
                 .style_layers
                 .iter()
                 .zip(layer_weights)
-                .zip(style_features)
-                .map(|((&layer, w), f)| {
-                    (
-                        layer,
-                        w,
-                        StyleLoss::new(cast(f, dtype), config.gram_normalize),
-                    )
+                .zip(style_grams)
+                .filter_map(|((&layer, w), g)| {
+                    Some((layer, w, StyleLoss::from_gram(g?, config.gram_normalize)))
                 })
                 .collect(),
             weights: [
@@ -67,6 +111,8 @@ impl Objective {
                 config.style_weight,
                 config.denoise_weight,
             ],
+            weighting: config.weighting,
+            initial: Cell::new(None),
             dtype,
         }
     }
@@ -101,22 +147,58 @@ impl Objective {
         }
     }
 
-    /// The normalised weighted sum the optimiser descends.
-    pub fn total(&self, terms: &Terms) -> Tensor<1> {
-        let [content, style, denoise] = self.weights;
-        let weighted = [
-            (content, &terms.content),
-            (style, &terms.style),
-            (denoise, &terms.denoise),
-        ];
-        normalized_sum(
-            weighted
-                .into_iter()
-                .filter(|(w, _)| *w > 0.0)
-                .map(|(w, t)| (w, t.clone())),
-        )
-        .unwrap_or_else(|| terms.denoise.zeros_like())
+    /// The weighted sum the optimiser descends.
+    pub fn total(&self, terms: &Terms) -> Result<Tensor<1>, Error> {
+        let weighted = self
+            .weights
+            .into_iter()
+            .zip([&terms.content, &terms.style, &terms.denoise]);
+        let zero = || terms.denoise.zeros_like();
+        Ok(match self.weighting {
+            Weighting::Normalized => normalized_sum(
+                weighted
+                    .filter(|(w, _)| *w > 0.0)
+                    .map(|(w, t)| (w, t.clone())),
+            )
+            .unwrap_or_else(zero),
+            Weighting::Raw => weighted
+                .map(|(w, t)| t.clone().mul_scalar(w))
+                .reduce(|a, b| a + b)
+                .unwrap_or_else(zero),
+            Weighting::Initial => {
+                let initial = match self.initial.get() {
+                    Some(initial) => initial,
+                    None => {
+                        let initial = read_values(terms)?;
+                        self.initial.set(Some(initial));
+                        initial
+                    }
+                };
+                weighted
+                    .zip(initial)
+                    .map(|((w, t), l0)| t.clone().mul_scalar(w / (l0 + NORMALIZATION_EPS)))
+                    .reduce(|a, b| a + b)
+                    .unwrap_or_else(zero)
+            }
+        })
     }
+}
+
+/// The content, style and denoise values of `terms`, read back in one transfer.
+fn read_values(terms: &Terms) -> Result<[f64; 3], Error> {
+    let values = Tensor::cat(
+        vec![
+            terms.content.clone().inner(),
+            terms.style.clone().inner(),
+            terms.denoise.clone().inner(),
+        ],
+        0,
+    )
+    .try_into_vec_as::<f64>()
+    .map_err(|e| Error::Device(e.to_string()))?;
+    values
+        .try_into()
+        .map_err(|v: Vec<f64>| Error::Device(format!("read {} losses, not 3", v.len())))
 }
 
 /// `(1/n) Σ wₗ Lₗ` over the layers, `None` when there are none.

@@ -22,9 +22,17 @@ pub struct Losses {
 pub struct Progress<'a> {
     /// The iteration just finished, from 1.
     pub iteration: usize,
-    /// The number of iterations of the run.
+    /// The number of iterations of the run, over all scales.
     pub iterations: usize,
-    /// The losses of the image this iteration started from.
+    /// Evaluations of the objective and its gradient so far (one forward and one backward
+    /// pass each); more than `iteration` when L-BFGS's line search backtracks.
+    pub evaluations: usize,
+    /// The scale this iteration ran at, from 0 (always 0 without multi-scale).
+    pub scale: usize,
+    /// The number of scales.
+    pub scales: usize,
+    /// The raw losses of the iterate after this iteration's update (with averaging, the
+    /// image shown is the average, not this iterate).
     pub losses: Losses,
     /// Time since the optimisation started (targets and model load excluded).
     pub elapsed: Duration,
@@ -32,7 +40,9 @@ pub struct Progress<'a> {
 }
 
 impl Progress<'_> {
-    /// The image after this iteration's update, copied from the device.
+    /// The image after this iteration's update (the running average, when the config
+    /// averages), copied from the device: a live preview. With luminance-only colour
+    /// preservation it is the grey luminance being optimised.
     pub fn image(&self) -> RgbImage {
         crate::pixels::to_image(self.image)
     }

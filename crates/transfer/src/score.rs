@@ -35,7 +35,19 @@ impl StyleTransfer {
         style: &RgbImage,
         image: &RgbImage,
     ) -> Result<Scores, Error> {
-        let (content, style) = self.prepare(content, style)?;
+        self.score_blend(content, &[style], image)
+    }
+
+    /// [`score`](Self::score) against several style images, blended as in
+    /// [`run_blend_with`](Self::run_blend_with).
+    pub fn score_blend(
+        &self,
+        content: &RgbImage,
+        styles: &[&RgbImage],
+        image: &RgbImage,
+    ) -> Result<Scores, Error> {
+        let blend = self.blend(styles.len())?;
+        let (content, styles) = self.prepare(content, styles, self.config().size)?;
         if self.config().size.is_none() && image.dimensions() != content.dimensions() {
             let [(w, h), (cw, ch)] = [image.dimensions(), content.dimensions()];
             return Err(Error::Image {
@@ -44,7 +56,7 @@ impl StyleTransfer {
             });
         }
         let image = resized(image, content.dimensions());
-        let (vgg, objective) = self.objective(&content, &style, Some(DType::F64))?;
+        let (vgg, objective) = self.objective(&content, &styles, &blend, Some(DType::F64))?;
         let terms = objective.terms(vgg, to_tensor(&image, &self.device()));
         let value = |t: Tensor<1>| t.inner().into_scalar::<f64>();
         let per_layer = |layers: Vec<(Layer, Tensor<1>)>| -> BTreeMap<Layer, f64> {

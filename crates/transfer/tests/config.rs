@@ -1,6 +1,6 @@
 //! Configuration defaults, validation and serialisation.
 
-use nst_transfer::{Init, Layer, StyleTransferConfig};
+use nst_transfer::{Init, Layer, MultiScale, Optimizer, Preset, StyleTransferConfig, Weighting};
 
 #[test]
 fn defaults_are_the_seed_recipe() {
@@ -11,7 +11,12 @@ fn defaults_are_the_seed_recipe() {
         (cfg.content_weight, cfg.style_weight, cfg.denoise_weight),
         (1.5, 10.0, 0.3)
     );
-    assert_eq!(cfg.step_size, 10.0);
+    assert_eq!(
+        (cfg.step_size, cfg.step_decay, cfg.average),
+        (10.0, 0.1, 0.9)
+    );
+    assert_eq!(cfg.optimizer, Optimizer::Seed);
+    assert_eq!(cfg.weighting, Weighting::Normalized);
     assert_eq!(
         cfg.init,
         Init::Noise {
@@ -25,7 +30,45 @@ fn defaults_are_the_seed_recipe() {
 
 #[test]
 fn invalid_configurations_are_rejected_with_the_field_named() {
-    let cases: [(&str, StyleTransferConfig); 7] = [
+    let cases: [(&str, StyleTransferConfig); 12] = [
+        (
+            "weighting",
+            StyleTransferConfig {
+                optimizer: Optimizer::Lbfgs,
+                ..Default::default()
+            },
+        ),
+        (
+            "average",
+            StyleTransferConfig {
+                average: 1.0,
+                ..Default::default()
+            },
+        ),
+        (
+            "step_decay",
+            StyleTransferConfig {
+                step_decay: 0.0,
+                ..Default::default()
+            },
+        ),
+        (
+            "style_blend",
+            StyleTransferConfig {
+                style_blend: Some(vec![0.0, 0.0]),
+                ..Default::default()
+            },
+        ),
+        (
+            "multiscale.factor",
+            StyleTransferConfig {
+                multiscale: Some(MultiScale {
+                    factor: 1.0,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ),
         (
             "style_layers",
             StyleTransferConfig {
@@ -102,4 +145,39 @@ fn the_config_round_trips_through_json() {
     let back: StyleTransferConfig = serde_json::from_str(&json).unwrap();
     assert_eq!(serde_json::to_string(&back).unwrap(), json);
     assert!(serde_json::from_str::<StyleTransferConfig>(r#"{"stile_weight": 1}"#).is_err());
+}
+
+#[test]
+fn the_gatys_preset_is_the_paper_as_neural_style_runs_it() {
+    let cfg = Preset::Gatys.config();
+    let names = |layers: &[Layer]| layers.iter().map(|l| l.name()).collect::<Vec<_>>();
+    assert_eq!(names(&cfg.content_layers), ["conv4_2"]);
+    assert_eq!(
+        names(&cfg.style_layers),
+        ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+    );
+    assert!(cfg.gram_normalize);
+    assert_eq!(cfg.init, Init::Content);
+    assert_eq!(
+        (cfg.optimizer, cfg.weighting),
+        (Optimizer::Lbfgs, Weighting::Raw)
+    );
+    // neural-style's 5, 100 (per layer, summed over 5 layers) and 1e-3.
+    assert_eq!(
+        (cfg.content_weight, cfg.style_weight, cfg.denoise_weight),
+        (5.0, 500.0, 1e-3)
+    );
+    cfg.validate().unwrap();
+    // Any field can be overridden.
+    let adam = Preset::Gatys
+        .builder()
+        .optimizer(Optimizer::Adam)
+        .build()
+        .unwrap();
+    assert_eq!(
+        (adam.optimizer, adam.style_weight),
+        (Optimizer::Adam, 500.0)
+    );
+    assert_eq!("GATYS".parse::<Preset>().unwrap(), Preset::Gatys);
+    assert!("vangogh".parse::<Preset>().is_err());
 }

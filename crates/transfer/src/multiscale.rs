@@ -1,0 +1,59 @@
+//! Coarse-to-fine optimisation: small images first, each scale warm-started from the last.
+
+use serde::{Deserialize, Serialize};
+
+/// The scales of a coarse-to-fine run.
+///
+/// ```
+/// use nst_transfer::MultiScale;
+/// let scales = MultiScale::default();
+/// assert_eq!(scales.sides(512), [128, 181, 256, 362, 512]);
+/// assert_eq!(scales.sides(100), [100]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MultiScale {
+    /// Longest side of the first scale.
+    pub start: u32,
+    /// Each scale's side is the previous one's times this (> 1).
+    pub factor: f64,
+    /// Iterations at each scale before the last; `None` runs `iterations` at every scale.
+    pub iterations_per_scale: Option<usize>,
+}
+
+impl Default for MultiScale {
+    fn default() -> Self {
+        Self {
+            start: 128,
+            factor: std::f64::consts::SQRT_2,
+            iterations_per_scale: None,
+        }
+    }
+}
+
+impl MultiScale {
+    /// The longest sides, from `start` growing by `factor`, ending exactly at `last`.
+    pub fn sides(&self, last: u32) -> Vec<u32> {
+        let mut sides = Vec::new();
+        let mut side = f64::from(self.start);
+        while side.round() < f64::from(last) && sides.len() < 64 {
+            sides.push(side.round() as u32);
+            side *= self.factor;
+        }
+        sides.push(last);
+        sides
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.start == 0 {
+            return Err("multiscale.start must be ≥ 1".into());
+        }
+        if !(self.factor.is_finite() && self.factor > 1.0) {
+            return Err(format!(
+                "multiscale.factor must be > 1, got {}",
+                self.factor
+            ));
+        }
+        Ok(())
+    }
+}

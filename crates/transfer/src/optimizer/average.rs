@@ -1,0 +1,49 @@
+use burn::tensor::Tensor;
+
+/// An exponential moving average of the iterates, `a ← β·a + (1 − β)·x`, bias-corrected as in
+/// Adam so that early averages are not pulled towards zero.
+///
+/// Averaging cancels the oscillation of a fixed-step optimiser: the average of two images that
+/// a run flips between is the image between them.
+#[derive(Debug)]
+pub struct Average {
+    decay: f64,
+    sum: Option<Tensor<4>>,
+    weight: f64,
+}
+
+impl Average {
+    /// An average with decay `β` in `[0, 1)`; 0 keeps just the latest image.
+    pub fn new(decay: f64) -> Self {
+        Self {
+            decay,
+            sum: None,
+            weight: 0.0,
+        }
+    }
+
+    /// Adds an iterate.
+    pub fn update(&mut self, x: &Tensor<4>) {
+        if self.decay == 0.0 {
+            self.sum = Some(x.clone());
+            self.weight = 1.0;
+            return;
+        }
+        let fresh = x.clone().mul_scalar(1.0 - self.decay);
+        self.sum = Some(match self.sum.take() {
+            Some(sum) => sum.mul_scalar(self.decay) + fresh,
+            None => fresh,
+        });
+        self.weight = self.weight * self.decay + (1.0 - self.decay);
+    }
+
+    /// The bias-corrected average, `None` before the first update.
+    pub fn value(&self) -> Option<Tensor<4>> {
+        let sum = self.sum.as_ref()?;
+        Some(if self.weight == 1.0 {
+            sum.clone()
+        } else {
+            sum.clone().div_scalar(self.weight)
+        })
+    }
+}

@@ -1,0 +1,89 @@
+//! Named starting points for a configuration.
+
+use serde::{Deserialize, Serialize};
+
+use crate::objective::Weighting;
+use crate::{Error, Init, Layer, Optimizer, StyleTransferConfig, StyleTransferConfigBuilder};
+
+/// A named recipe; every field can still be overridden.
+///
+/// ```
+/// use nst_transfer::{Optimizer, Preset, StyleTransferConfig};
+/// let gatys = Preset::Gatys.builder().iterations(200).build().unwrap();
+/// assert_eq!(gatys.optimizer, Optimizer::Lbfgs);
+/// assert_eq!(gatys.iterations, 200);
+/// assert_eq!(Preset::Seed.config().content_weight, StyleTransferConfig::default().content_weight);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// The seed implementation: content conv3_1, all 13 style layers, the normalised weighting
+    /// (1.5, 10, 0.3), a grey noise start and normalised gradient descent of 10 levels per
+    /// step, improved: the step decays to a tenth over the run and the result is an average
+    /// of the iterates (decay 0.9). `step_decay: 1.0, average: 0.0` is the seed exactly.
+    #[default]
+    Seed,
+    /// Gatys et al. (2016) as jcjohnson/neural-style runs it: content conv4_2, style
+    /// conv1_1 … conv5_1, Gram matrices divided by `H·W·C`, a start from the content image,
+    /// L-BFGS on the raw weighted sum, and neural-style's weights for 0–255 inputs (content
+    /// 5, style 100 per layer, total variation 1e-3).
+    Gatys,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 2] = [Preset::Seed, Preset::Gatys];
+
+    /// The preset's configuration.
+    pub fn config(self) -> StyleTransferConfig {
+        match self {
+            Preset::Seed => StyleTransferConfig::default(),
+            Preset::Gatys => {
+                let layer = |name| Layer::parse(name).expect("a VGG-16 layer name");
+                StyleTransferConfig {
+                    content_layers: vec![layer("conv4_2")],
+                    style_layers: ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+                        .map(layer)
+                        .to_vec(),
+                    gram_normalize: true,
+                    init: Init::Content,
+                    optimizer: Optimizer::Lbfgs,
+                    weighting: Weighting::Raw,
+                    content_weight: 5.0,
+                    // neural-style sums the layers' style losses; ours is their mean.
+                    style_weight: 500.0,
+                    denoise_weight: 1e-3,
+                    step_size: 10.0,
+                    step_decay: 1.0,
+                    average: 0.0,
+                    iterations: 300,
+                    ..StyleTransferConfig::default()
+                }
+            }
+        }
+    }
+
+    /// A builder starting from the preset.
+    pub fn builder(self) -> StyleTransferConfigBuilder {
+        StyleTransferConfigBuilder::from(self.config())
+    }
+
+    /// The preset's name, as [`FromStr`](std::str::FromStr) reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Seed => "seed",
+            Preset::Gatys => "gatys",
+        }
+    }
+}
+
+impl std::str::FromStr for Preset {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Preset::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::Config(format!("unknown preset `{s}`: use seed or gatys")))
+    }
+}
