@@ -49,6 +49,32 @@ pub fn save_atomic(image: &RgbImage, path: &Path) -> Result<(), IoError> {
     })
 }
 
+/// Like [`save_atomic`]; a PNG also gets each `(keyword, text)` pair as an iTXt chunk
+/// (other formats are written without them).
+pub fn save_atomic_with_text(
+    image: &RgbImage,
+    path: &Path,
+    text: &[(&str, &str)],
+) -> Result<(), IoError> {
+    if output_format(path)? != ImageFormat::Png || text.is_empty() {
+        return save_atomic(image, path);
+    }
+    write_atomic(path, |writer| {
+        let mut encoder = png::Encoder::new(writer, image.width(), image.height());
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        for (keyword, value) in text {
+            encoder
+                .add_itxt_chunk((*keyword).to_owned(), (*value).to_owned())
+                .map_err(|e| e.to_string())?;
+        }
+        let mut png = encoder.write_header().map_err(|e| e.to_string())?;
+        png.write_image_data(image.as_raw())
+            .map_err(|e| e.to_string())?;
+        png.finish().map_err(|e| e.to_string())
+    })
+}
+
 /// Writes a file atomically with `write`, which receives the temporary file.
 pub fn write_atomic(
     path: &Path,

@@ -3,7 +3,8 @@
 //! This crate bundles the workspace so that an application needs one dependency:
 //! [`vgg16`] (the feature extractor and its weights), [`losses`] (content, style and
 //! total-variation losses) and [`transfer`] (the optimisation), plus the [`assets`] the CLI
-//! uses by default and [`io`] helpers that write images atomically.
+//! uses by default, [`io`] helpers that write images atomically and the [`recipe`] every
+//! output PNG carries.
 //!
 //! ```no_run
 //! use nst::{StyleTransfer, StyleTransferConfig};
@@ -24,6 +25,7 @@ pub mod assets;
 pub mod backend;
 pub mod bench;
 pub mod io;
+pub mod recipe;
 
 pub use nst_losses as losses;
 pub use nst_transfer as transfer;

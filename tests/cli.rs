@@ -263,3 +263,93 @@ fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
     let image = image::open(&out).unwrap();
     assert_eq!((image.width(), image.height()), (48, 32));
 }
+
+#[test]
+fn a_recipe_records_the_run_and_reruns_to_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    std::fs::copy(fixture("score_content.png"), path("content.png")).unwrap();
+    let styles = format!(
+        "{},{}",
+        fixture("score_style.png").display(),
+        fixture("score_image.png").display()
+    );
+    let output = nst(&[
+        "--backend",
+        "cpu",
+        "--preset",
+        "gatys",
+        "--content",
+        &path("content.png"),
+        "--style",
+        &styles,
+        "--style-blend",
+        "0.7,0.3",
+        "--preserve-colors",
+        "luminance",
+        "--size",
+        "40",
+        "--multiscale",
+        "--start-size",
+        "24",
+        "--iterations-per-scale",
+        "2",
+        "--iterations",
+        "2",
+        "-o",
+        &path("out.png"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let printed = nst(&["recipe", &path("out.png")]);
+    assert!(
+        printed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&printed.stderr)
+    );
+    let recipe: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let config = &recipe["config"];
+    assert_eq!(config["optimizer"], "lbfgs");
+    assert_eq!(config["content_layers"][0], "conv4_2");
+    assert_eq!(config["style_blend"], serde_json::json!([0.7, 0.3]));
+    assert_eq!(config["preserve_colors"], "luminance");
+    assert_eq!(config["multiscale"]["start"], 24);
+    assert_eq!(recipe["backend"], "cpu");
+    assert_eq!(recipe["nst_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        recipe["weights_sha256"],
+        nst::vgg16::weights::ONNX_SHA256,
+        "the cached weights are the verified ones"
+    );
+    let content_hash = nst::recipe::sha256(&std::fs::read(path("content.png")).unwrap());
+    assert_eq!(recipe["content"]["sha256"], content_hash);
+    assert_eq!(recipe["styles"].as_array().unwrap().len(), 2);
+
+    let rerun = nst(&["recipe", &path("out.png"), "--rerun", &path("again.png")]);
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(
+        std::fs::read(path("out.png")).unwrap(),
+        std::fs::read(path("again.png")).unwrap(),
+        "a rerun on the CPU gives the same bytes"
+    );
+
+    // A changed input is refused before anything runs.
+    std::fs::copy(fixture("score_image.png"), path("content.png")).unwrap();
+    let changed = nst(&["recipe", &path("out.png"), "--rerun", &path("third.png")]);
+    assert_one_line_error(&changed, "has changed since the recipe was made");
+    assert!(!dir.path().join("third.png").exists());
+}
+
+#[test]
+fn an_image_without_a_recipe_is_a_one_line_error() {
+    let output = nst(&["recipe", fixture("score_content.png").to_str().unwrap()]);
+    assert_one_line_error(&output, "has no nst recipe");
+}

@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod recipe;
 mod report;
 mod sheet;
 mod stylize;
@@ -16,6 +17,7 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Some(args::Command::Score(score)) => report::score(score),
         Some(args::Command::Bench(bench)) => bench::bench(bench),
+        Some(args::Command::Recipe(recipe)) => recipe::recipe(recipe),
         None => stylize::stylize(args.run),
     }
 }

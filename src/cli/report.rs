@@ -1,4 +1,5 @@
 use anyhow::{Context, Result};
+use image::RgbImage;
 
 use super::args::ScoreArgs;
 use super::stylize::{load_inputs, load_session};
@@ -7,10 +8,11 @@ use super::stylize::{load_inputs, load_session};
 pub fn score(args: ScoreArgs) -> Result<()> {
     let config = args.model.config()?;
     config.validate()?;
-    let (content, style) = load_inputs(&args.model)?;
+    let inputs = load_inputs(&args.model)?;
     let image = nst::io::load_rgb(&args.image).context("scored image")?;
-    let session = load_session(config, args.model.backend()?)?;
-    let scores = session.score(&content, &style, &image)?;
+    let (session, _) = load_session(config, args.model.backend()?)?;
+    let styles: Vec<&RgbImage> = inputs.styles.iter().collect();
+    let scores = session.score_blend(&inputs.content, &styles, &image)?;
     if args.json {
         println!("{}", serde_json::to_string(&scores)?);
     } else {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use image::RgbImage;
 use indicatif::{ProgressBar, ProgressStyle};
+use nst::recipe::{Input, Recipe};
 use nst::{Backend, Control, Progress, Selected, StyleTransfer, StyleTransferConfig};
 use serde::Serialize;
 
@@ -28,33 +29,72 @@ pub struct Interrupted {
 /// `nst [OPTIONS]`: runs a style transfer and writes the result.
 pub fn stylize(args: RunArgs) -> Result<()> {
     let config = args.config()?;
-    for image in [Some(&args.output), args.sheet.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        nst::io::output_format(image)?;
-        nst::io::check_writable(image)?;
-    }
-    if let Some(log) = &args.log_json {
-        nst::io::check_writable(log)?;
-    }
-    let (content, style) = load_inputs(&args.model)?;
+    let outputs = Outputs {
+        output: args.output,
+        sheet: args.sheet,
+        log_json: args.log_json,
+        save_every: args.save_every,
+    };
+    outputs.check()?;
+    let inputs = load_inputs(&args.model)?;
+    let (session, backend) = load_session(config, args.model.backend()?)?;
+    let recipe = inputs.recipe(&session, backend)?;
+    execute(&session, &inputs, &outputs, &recipe)
+}
 
-    let session = load_session(config, args.model.backend()?)?;
+/// Where a run writes.
+pub struct Outputs {
+    pub output: PathBuf,
+    pub sheet: Option<PathBuf>,
+    pub log_json: Option<PathBuf>,
+    pub save_every: Option<usize>,
+}
+
+impl Outputs {
+    /// Checks, before the run, that every output can be written.
+    pub fn check(&self) -> Result<()> {
+        for image in [Some(&self.output), self.sheet.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            nst::io::output_format(image)?;
+            nst::io::check_writable(image)?;
+        }
+        if let Some(log) = &self.log_json {
+            nst::io::check_writable(log)?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `session` on `inputs` with a progress bar, and writes the outputs; PNGs get `recipe`.
+pub fn execute(
+    session: &StyleTransfer,
+    inputs: &Inputs,
+    outputs: &Outputs,
+    recipe: &Recipe,
+) -> Result<()> {
     ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130); // a second Ctrl-C quits at once
         }
     })
     .context("cannot install the Ctrl-C handler")?;
-    let total = session.config().iterations;
-    let bar = progress_bar(total);
-    let mut log = args.log_json.as_deref().map(JsonLog::create).transpose()?;
+    let recipe_json = recipe.to_json();
+    let text = [(nst::recipe::PNG_KEY, recipe_json.as_str())];
+    let bar = progress_bar(session.config().iterations);
+    let mut log = outputs
+        .log_json
+        .as_deref()
+        .map(JsonLog::create)
+        .transpose()?;
     let mut failure = None;
-    let mut done = 0;
-    let result = session.run_with(&content, &style, |progress| {
-        done = progress.iteration;
-        bar.set_position(progress.iteration as u64);
+    let (mut done, mut total) = (0, session.config().iterations);
+    let styles: Vec<&RgbImage> = inputs.styles.iter().collect();
+    let result = session.run_blend_with(&inputs.content, &styles, |progress| {
+        (done, total) = (progress.iteration, progress.iterations);
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
         bar.set_message(format!(
             "content {:.3e}  style {:.3e}  denoise {:.3e}",
             progress.losses.content, progress.losses.style, progress.losses.denoise
@@ -62,7 +102,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
         let step = log
             .as_mut()
             .map_or(Ok(()), |log| log.write(progress))
-            .and_then(|()| save_snapshot(&args, progress));
+            .and_then(|()| save_snapshot(outputs, progress, &text));
         match step {
             Ok(()) if INTERRUPTED.load(Ordering::SeqCst) => Control::Stop,
             Ok(()) => Control::Continue,
@@ -80,24 +120,23 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     if let Some(log) = log {
         log.finish()?;
     }
-    nst::io::save_atomic(&result, &args.output)?;
-    if let Some(path) = &args.sheet {
-        nst::io::save_atomic(
-            &sheet::side_by_side(&[&content, &result, &style], result.height()),
-            path,
-        )?;
+    nst::io::save_atomic_with_text(&result, &outputs.output, &text)?;
+    if let Some(path) = &outputs.sheet {
+        let mut row = vec![&inputs.content, &result];
+        row.extend(&inputs.styles);
+        nst::io::save_atomic(&sheet::side_by_side(&row, result.height()), path)?;
     }
     if done < total && INTERRUPTED.load(Ordering::SeqCst) {
         return Err(Interrupted {
             done,
             total,
-            output: args.output,
+            output: outputs.output.clone(),
         }
         .into());
     }
     println!(
         "wrote {} ({}×{}, {done} iterations in {:.1?})",
-        args.output.display(),
+        outputs.output.display(),
         result.width(),
         result.height(),
         bar.elapsed()
@@ -105,28 +144,101 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// Loads the content and style images, or the embedded defaults.
-pub fn load_inputs(model: &ModelArgs) -> Result<(RgbImage, RgbImage)> {
-    let content = match &model.content {
-        Some(path) => nst::io::load_rgb(path).context("content image")?,
-        None => nst::assets::content().map_err(anyhow::Error::msg)?,
+/// The images of a run and where they came from.
+pub struct Inputs {
+    pub content: RgbImage,
+    pub styles: Vec<RgbImage>,
+    sources: Vec<Input>,
+}
+
+impl Inputs {
+    /// Where each image came from: the content, then the styles.
+    pub fn sources(&self) -> &[Input] {
+        &self.sources
+    }
+
+    /// The recipe of running `session` on these inputs.
+    pub fn recipe(&self, session: &StyleTransfer, backend: Backend) -> Result<Recipe> {
+        let weights = session
+            .config()
+            .weights
+            .as_deref()
+            .context("the weights were not resolved")?;
+        let weights_sha256 = nst::recipe::sha256_file(weights)
+            .with_context(|| format!("cannot hash {}", weights.display()))?;
+        Ok(Recipe {
+            nst_version: env!("CARGO_PKG_VERSION").to_owned(),
+            config: session.config().clone(),
+            content: self.sources[0].clone(),
+            styles: self.sources[1..].to_vec(),
+            weights_sha256,
+            backend: backend.name().to_owned(),
+        })
+    }
+}
+
+/// Loads the content and style images (or the embedded defaults) and hashes their bytes.
+pub fn load_inputs(model: &ModelArgs) -> Result<Inputs> {
+    let styles: Vec<Option<&Path>> = match model.style.as_slice() {
+        [] => vec![None],
+        paths => paths.iter().map(|p| Some(p.as_path())).collect(),
     };
-    let style = match &model.style {
-        Some(path) => nst::io::load_rgb(path).context("style image")?,
-        None => nst::assets::style().map_err(anyhow::Error::msg)?,
+    load_images(model.content.as_deref(), &styles)
+}
+
+/// Loads a content and style images; `None` is the embedded default.
+pub fn load_images(content: Option<&Path>, styles: &[Option<&Path>]) -> Result<Inputs> {
+    let (content, source) =
+        load_image(content, nst::assets::CONTENT_PNG).context("content image")?;
+    let mut inputs = Inputs {
+        content,
+        styles: Vec::with_capacity(styles.len()),
+        sources: vec![source],
     };
-    Ok((content, style))
+    for path in styles {
+        let (style, source) = load_image(*path, nst::assets::STYLE_JPEG).context("style image")?;
+        inputs.styles.push(style);
+        inputs.sources.push(source);
+    }
+    Ok(inputs)
+}
+
+fn load_image(path: Option<&Path>, default: &[u8]) -> Result<(RgbImage, Input)> {
+    let bytes = match path {
+        Some(path) => {
+            std::borrow::Cow::Owned(std::fs::read(path).map_err(|e| nst::Error::Read {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?)
+        }
+        None => std::borrow::Cow::Borrowed(default),
+    };
+    let image = nst::io::decode_rgb(&bytes).map_err(|reason| match path {
+        Some(path) => anyhow::Error::new(nst::Error::Read {
+            path: path.to_owned(),
+            reason,
+        }),
+        None => anyhow::Error::msg(reason),
+    })?;
+    let source = Input {
+        path: path.map(Path::to_owned),
+        sha256: nst::recipe::sha256(&bytes),
+    };
+    Ok((image, source))
 }
 
 /// A session whose model is loaded on `backend`, telling the user which device that is and
 /// when the weights must be downloaded first.
-pub fn load_session(mut config: StyleTransferConfig, backend: Backend) -> Result<StyleTransfer> {
+pub fn load_session(
+    mut config: StyleTransferConfig,
+    backend: Backend,
+) -> Result<(StyleTransfer, Backend)> {
     let selected = open_backend(backend)?;
     config.device = selected.device;
     config.weights = Some(resolve_weights(config.weights.as_deref())?);
     let session = StyleTransfer::new(config);
     session.model()?;
-    Ok(session)
+    Ok((session, selected.backend))
 }
 
 /// Opens `backend` and says on stderr which device it is.
@@ -158,11 +270,11 @@ fn progress_bar(iterations: usize) -> ProgressBar {
     bar
 }
 
-fn save_snapshot(args: &RunArgs, progress: &Progress<'_>) -> Result<()> {
-    match args.save_every {
+fn save_snapshot(outputs: &Outputs, progress: &Progress<'_>, text: &[(&str, &str)]) -> Result<()> {
+    match outputs.save_every {
         Some(every) if progress.iteration.is_multiple_of(every) => {
-            let path = snapshot_path(&args.output, progress.iteration);
-            nst::io::save_atomic(&progress.image(), &path)?;
+            let path = snapshot_path(&outputs.output, progress.iteration);
+            nst::io::save_atomic_with_text(&progress.image(), &path, text)?;
             Ok(())
         }
         _ => Ok(()),
@@ -189,6 +301,8 @@ struct JsonLog {
 #[derive(Serialize)]
 struct LogLine {
     iteration: usize,
+    evaluations: usize,
+    scale: usize,
     content_loss: f64,
     style_loss: f64,
     denoise_loss: f64,
@@ -210,6 +324,8 @@ impl JsonLog {
     fn write(&mut self, progress: &Progress<'_>) -> Result<()> {
         let line = LogLine {
             iteration: progress.iteration,
+            evaluations: progress.evaluations,
+            scale: progress.scale,
             content_loss: progress.losses.content,
             style_loss: progress.losses.style,
             denoise_loss: progress.losses.denoise,

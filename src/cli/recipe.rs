@@ -1,0 +1,49 @@
+use anyhow::{Context, Result};
+use nst::Backend;
+use nst::recipe::Recipe;
+
+use super::args::RecipeArgs;
+use super::stylize::{Outputs, execute, load_images, load_session};
+
+/// `nst recipe IMAGE [--rerun OUTPUT]`: prints the recipe, or reruns it on the CPU.
+pub fn recipe(args: RecipeArgs) -> Result<()> {
+    let recipe = Recipe::read(&args.image)?;
+    let Some(output) = args.rerun else {
+        println!("{}", recipe.to_json());
+        return Ok(());
+    };
+    let outputs = Outputs {
+        output,
+        sheet: None,
+        log_json: None,
+        save_every: None,
+    };
+    outputs.check()?;
+    let sources = std::iter::once(&recipe.content).chain(&recipe.styles);
+    for source in sources.clone() {
+        if let Some(path) = &source.path {
+            nst::recipe::verify(path, &source.sha256)?;
+        }
+    }
+    let styles: Vec<_> = recipe.styles.iter().map(|s| s.path.as_deref()).collect();
+    let inputs = load_images(recipe.content.path.as_deref(), &styles)?;
+    for (source, loaded) in sources.zip(inputs.sources()) {
+        if source.path.is_none() && source.sha256 != loaded.sha256 {
+            anyhow::bail!(
+                "the recipe used an embedded default image that this nst ({}) does not have",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+    }
+    let mut config = recipe.config.clone();
+    if let Some(path) = &config.weights
+        && !path.is_file()
+    {
+        config.weights = None;
+    }
+    let (session, backend) = load_session(config, Backend::Cpu)?;
+    let weights = session.config().weights.as_deref().context("no weights")?;
+    nst::recipe::verify(weights, &recipe.weights_sha256)?;
+    let rerun = inputs.recipe(&session, backend)?;
+    execute(&session, &inputs, &outputs, &rerun)
+}
