@@ -21,6 +21,52 @@
 //! # }
 //! ```
 
+//! Every option is a field of [`StyleTransferConfig`]; a [`Preset`] fills them all in:
+//!
+//! ```no_run
+//! use nst_transfer::{
+//!     Init, MultiScale, Optimizer, Preset, PreserveColors, StyleTransfer, StyleTransferConfig,
+//!     Weighting,
+//! };
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Gatys et al. as neural-style runs it: L-BFGS on the raw losses, from the content image.
+//! let gatys = Preset::Gatys.builder().iterations(200).build()?;
+//!
+//! // The seed preset with Adam, on losses scaled once by their starting values.
+//! let adam = StyleTransferConfig::builder()
+//!     .optimizer(Optimizer::Adam)
+//!     .step_size(5.0) // learning rate, in pixel levels
+//!     .weighting(Weighting::Initial)
+//!     .build()?;
+//!
+//! // The seed's descent exactly as it was: a constant step and no averaging.
+//! let plain = StyleTransferConfig::builder().step_decay(1.0).average(0.0).build()?;
+//!
+//! // Start from noise with the style's colours, keep the photo's colours, paint larger
+//! // strokes, and go coarse to fine from 128 px to 1024 px with 50 iterations per scale.
+//! let custom = Preset::Gatys
+//!     .builder()
+//!     .init(Init::StyleStatistics)
+//!     .preserve_colors(Some(PreserveColors::Luminance))
+//!     .style_scale(1.5)
+//!     .size(Some(1024))
+//!     .multiscale(Some(MultiScale { iterations_per_scale: Some(50), ..MultiScale::default() }))
+//!     .build()?;
+//!
+//! // Two styles, blended 70/30.
+//! let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
+//! let a = nst_transfer::load_rgb("a.jpg".as_ref())?;
+//! let b = nst_transfer::load_rgb("b.jpg".as_ref())?;
+//! let blend = StyleTransferConfig { style_blend: Some(vec![0.7, 0.3]), ..gatys };
+//! let result = StyleTransfer::new(blend).run_blend_with(&content, &[&a, &b], |_| {
+//!     nst_transfer::Control::Continue
+//! })?;
+//! # let _ = (adam, plain, custom, result);
+//! # Ok(())
+//! # }
+//! ```
+
 #![warn(missing_docs)]
 
 mod colour;
