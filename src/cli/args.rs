@@ -203,6 +203,10 @@ pub struct ModelArgs {
     /// Style images, comma-separated (default: the embedded Hubble Deep Field).
     #[arg(long, value_name = "PATH,..", value_delimiter = ',')]
     pub style: Vec<PathBuf>,
+    /// The most memory one decoded input image may take, in MiB; larger images are refused
+    /// from their header.
+    #[arg(long, value_name = "MIB", default_value_t = nst::transfer::MAX_DECODED_BYTES >> 20)]
+    pub max_image_mib: u64,
     /// One weight per style image; their Gram targets are blended (default: equal).
     #[arg(long, value_name = "W,..", value_delimiter = ',')]
     pub style_blend: Option<Vec<f64>>,

@@ -3,7 +3,7 @@ use nst::Backend;
 use nst::recipe::Recipe;
 
 use super::args::RecipeArgs;
-use super::stylize::{Outputs, execute, load_images, load_session};
+use super::stylize::{Outputs, check_memory, execute, load_images, load_session};
 
 /// `nst recipe IMAGE [--rerun OUTPUT]`: prints the recipe, or reruns it on the CPU.
 pub fn recipe(args: RecipeArgs) -> Result<()> {
@@ -26,7 +26,7 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
         }
     }
     let styles: Vec<_> = recipe.styles.iter().map(|s| s.path.as_deref()).collect();
-    let inputs = load_images(recipe.content.path.as_deref(), &styles)?;
+    let inputs = load_images(recipe.content.path.as_deref(), &styles, u64::MAX)?;
     for (source, loaded) in sources.zip(inputs.sources()) {
         if source.path.is_none() && source.sha256 != loaded.sha256 {
             anyhow::bail!(
@@ -42,6 +42,7 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
         config.weights = None;
     }
     let (session, backend) = load_session(config, Backend::Cpu)?;
+    check_memory(session.config(), inputs.content.dimensions(), backend)?;
     let weights = session.config().weights.as_deref().context("no weights")?;
     nst::recipe::verify(weights, &recipe.weights_sha256)?;
     let rerun = inputs.recipe(&session, backend)?;

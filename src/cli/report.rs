@@ -9,7 +9,8 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     let config = args.model.config()?;
     config.validate()?;
     let inputs = load_inputs(&args.model)?;
-    let image = nst::io::load_rgb(&args.image).context("scored image")?;
+    let image = nst::io::load_rgb_with(&args.image, args.model.max_image_mib << 20)
+        .context("scored image")?;
     let (session, _) = load_session(config, args.model.backend()?)?;
     let styles: Vec<&RgbImage> = inputs.styles.iter().collect();
     let scores = session.score_blend(&inputs.content, &styles, &image)?;

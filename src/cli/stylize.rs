@@ -38,8 +38,48 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     outputs.check()?;
     let inputs = load_inputs(&args.model)?;
     let (session, backend) = load_session(config, args.model.backend()?)?;
+    check_memory(session.config(), inputs.content.dimensions(), backend)?;
     let recipe = inputs.recipe(&session, backend)?;
     execute(&session, &inputs, &outputs, &recipe)
+}
+
+/// Refuses, before it starts, a CPU run whose estimated peak memory exceeds what the machine
+/// has available, naming the largest size that fits.
+pub fn check_memory(
+    config: &StyleTransferConfig,
+    content: (u32, u32),
+    backend: Backend,
+) -> Result<()> {
+    if !matches!(backend, Backend::Cpu | Backend::Ndarray) {
+        return Ok(());
+    }
+    let Some(available) = available_memory() else {
+        return Ok(());
+    };
+    let estimate = config.memory_estimate(content);
+    if estimate.bytes <= available {
+        return Ok(());
+    }
+    let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
+    let advice = match config.largest_size_within(content, available) {
+        Some(side) => format!("--size {side} or smaller fits"),
+        None => "no size fits".to_owned(),
+    };
+    anyhow::bail!(
+        "a {}×{} run needs about {:.1} GiB of memory but {:.1} GiB is available; {advice}",
+        estimate.width,
+        estimate.height,
+        gib(estimate.bytes),
+        gib(available)
+    )
+}
+
+/// The memory the kernel says new allocations can take (`MemAvailable`), on Linux.
+fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Where a run writes.
@@ -116,7 +156,25 @@ pub fn execute(
     if let Some(error) = failure {
         return Err(error);
     }
-    let result = result?;
+    let result = match result {
+        Err(nst::Error::NonFinite {
+            what,
+            iteration,
+            value,
+            last_finite: Some(last),
+        }) => {
+            if let Some(log) = log {
+                log.finish()?;
+            }
+            nst::io::save_atomic_with_text(&last.0, &outputs.output, &text)?;
+            anyhow::bail!(
+                "the {what} became {value} at iteration {iteration}; saved the last finite image \
+                 to {} (try smaller weights or step size)",
+                outputs.output.display()
+            );
+        }
+        result => result?,
+    };
     if let Some(log) = log {
         log.finish()?;
     }
@@ -183,27 +241,33 @@ pub fn load_inputs(model: &ModelArgs) -> Result<Inputs> {
         [] => vec![None],
         paths => paths.iter().map(|p| Some(p.as_path())).collect(),
     };
-    load_images(model.content.as_deref(), &styles)
+    load_images(model.content.as_deref(), &styles, model.max_image_mib << 20)
 }
 
-/// Loads a content and style images; `None` is the embedded default.
-pub fn load_images(content: Option<&Path>, styles: &[Option<&Path>]) -> Result<Inputs> {
+/// Loads a content and style images, refusing any whose decoded pixels take more than
+/// `max_bytes`; `None` is the embedded default.
+pub fn load_images(
+    content: Option<&Path>,
+    styles: &[Option<&Path>],
+    max_bytes: u64,
+) -> Result<Inputs> {
     let (content, source) =
-        load_image(content, nst::assets::CONTENT_PNG).context("content image")?;
+        load_image(content, nst::assets::CONTENT_PNG, max_bytes).context("content image")?;
     let mut inputs = Inputs {
         content,
         styles: Vec::with_capacity(styles.len()),
         sources: vec![source],
     };
     for path in styles {
-        let (style, source) = load_image(*path, nst::assets::STYLE_JPEG).context("style image")?;
+        let (style, source) =
+            load_image(*path, nst::assets::STYLE_JPEG, max_bytes).context("style image")?;
         inputs.styles.push(style);
         inputs.sources.push(source);
     }
     Ok(inputs)
 }
 
-fn load_image(path: Option<&Path>, default: &[u8]) -> Result<(RgbImage, Input)> {
+fn load_image(path: Option<&Path>, default: &[u8], max_bytes: u64) -> Result<(RgbImage, Input)> {
     let bytes = match path {
         Some(path) => {
             std::borrow::Cow::Owned(std::fs::read(path).map_err(|e| nst::Error::Read {
@@ -213,7 +277,7 @@ fn load_image(path: Option<&Path>, default: &[u8]) -> Result<(RgbImage, Input)> 
         }
         None => std::borrow::Cow::Borrowed(default),
     };
-    let image = nst::io::decode_rgb(&bytes).map_err(|reason| match path {
+    let image = nst::io::decode_rgb_with(&bytes, max_bytes).map_err(|reason| match path {
         Some(path) => anyhow::Error::new(nst::Error::Read {
             path: path.to_owned(),
             reason,

@@ -27,16 +27,31 @@ pub enum Error {
         reason: String,
     },
 
-    /// The loss or its gradient stopped being finite.
-    #[error("the loss became {value} at iteration {iteration}; try a smaller step size")]
+    /// The loss or its gradient stopped being finite; the run stopped.
+    #[error("the {what} became {value} at iteration {iteration}; try smaller weights or step size")]
     NonFinite {
+        /// `loss` or `gradient`.
+        what: &'static str,
         /// The iteration (1-based) at which it happened.
         iteration: usize,
         /// The offending value.
         value: f64,
+        /// The last image whose loss and gradient were finite (the start image if none was),
+        /// when a run got that far.
+        last_finite: Option<LastImage>,
     },
 
     /// The device failed while computing or reading back a result.
     #[error("the device failed: {0}")]
     Device(String),
+}
+
+/// An image carried by an error; its `Debug` shows the size, not the pixels.
+#[derive(Clone, PartialEq)]
+pub struct LastImage(pub image::RgbImage);
+
+impl std::fmt::Debug for LastImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LastImage({}×{})", self.0.width(), self.0.height())
+    }
 }

@@ -8,6 +8,7 @@ use nst_vgg16::Vgg16;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::colour::{self, PreserveColors};
+use crate::error::LastImage;
 use crate::objective::{Objective, Terms};
 use crate::optimizer::{Average, Point};
 use crate::pixels::{fit_longest, resized, to_image, to_tensor};
@@ -205,18 +206,38 @@ impl StyleTransfer {
         let mut evaluate = |x: Tensor<4>| {
             counter.set(counter.get() + 1);
             evaluate(&objective, vgg, x).map_err(|e| match e {
-                Error::NonFinite { value, .. } => Error::NonFinite {
+                Error::NonFinite { what, value, .. } => Error::NonFinite {
+                    what,
                     iteration: failed_at.get(),
                     value,
+                    last_finite: None,
                 },
                 e => e,
             })
         };
-        let mut point = evaluate(start)?;
+        // On a non-finite loss, the error carries the last good image.
+        let with_last = |error: Error, last: &Tensor<4>| match error {
+            Error::NonFinite {
+                what,
+                iteration,
+                value,
+                ..
+            } => Error::NonFinite {
+                what,
+                iteration,
+                value,
+                last_finite: Some(LastImage(to_image(last))),
+            },
+            e => e,
+        };
+        let mut point = evaluate(start.clone()).map_err(|e| with_last(e, &start))?;
         for step in 1..=iterations {
             clock.iteration += 1;
             failed_at.set(clock.iteration);
-            point = optimizer.step(point, step, &mut evaluate)?;
+            let previous = average.value().unwrap_or_else(|| point.image.clone());
+            point = optimizer
+                .step(point, step, &mut evaluate)
+                .map_err(|e| with_last(e, &previous))?;
             average.update(&point.image);
             let shown = average.value().unwrap_or_else(|| point.image.clone());
             let progress = Progress {
@@ -471,7 +492,7 @@ fn evaluate(objective: &Objective, vgg: &Vgg16, x: Tensor<4>) -> Result<Point, E
             "no gradient reached the image: all weighted losses are constant".into(),
         ));
     };
-    let losses = read_losses(&terms, total)?;
+    let losses = read_losses(&terms, total, &gradient)?;
     Ok(Point {
         image: tracked.inner(),
         losses,
@@ -479,38 +500,46 @@ fn evaluate(objective: &Objective, vgg: &Vgg16, x: Tensor<4>) -> Result<Point, E
     })
 }
 
-/// Copies the loss values to the host in one transfer and checks that they are finite.
-fn read_losses(terms: &Terms, total: Tensor<1>) -> Result<Losses, Error> {
+/// Copies the loss values, and the sum of the gradient's entries (not finite if any entry is
+/// not), to the host in one transfer and checks that they are finite.
+fn read_losses(terms: &Terms, total: Tensor<1>, gradient: &Tensor<4>) -> Result<Losses, Error> {
     let values = Tensor::cat(
         vec![
             terms.content.clone().inner(),
             terms.style.clone().inner(),
             terms.denoise.clone().inner(),
             total.inner(),
+            gradient.clone().sum(),
         ],
         0,
     )
     .try_into_vec_as::<f64>()
     .map_err(|e| Error::Device(e.to_string()))?;
-    let [content, style, denoise, total] = values[..] else {
+    let [content, style, denoise, total, gradient] = values[..] else {
         return Err(Error::Device(format!(
-            "read {} losses, not 4",
+            "read {} values, not 5",
             values.len()
         )));
     };
-    match [content, style, denoise, total]
+    let non_finite = |what, value| Error::NonFinite {
+        what,
+        iteration: 0,
+        value,
+        last_finite: None,
+    };
+    if let Some(value) = [content, style, denoise, total]
         .into_iter()
         .find(|v| !v.is_finite())
     {
-        Some(value) => Err(Error::NonFinite {
-            iteration: 0,
-            value,
-        }),
-        None => Ok(Losses {
-            content,
-            style,
-            denoise,
-            total,
-        }),
+        return Err(non_finite("loss", value));
     }
+    if !gradient.is_finite() {
+        return Err(non_finite("gradient", gradient));
+    }
+    Ok(Losses {
+        content,
+        style,
+        denoise,
+        total,
+    })
 }

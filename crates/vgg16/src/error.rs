@@ -8,7 +8,10 @@ pub enum Error {
     UnknownLayer(String),
 
     /// The ONNX file could not be read or parsed.
-    #[error("cannot read ONNX file {path}: {reason}")]
+    #[error(
+        "cannot read ONNX file {path}: {reason} (a truncated or corrupt file: delete it to \
+         download the default weights again, or pass a VGG-16 ONNX file with --weights)"
+    )]
     Onnx {
         /// The file.
         path: PathBuf,
@@ -17,7 +20,7 @@ pub enum Error {
     },
 
     /// The ONNX file parsed, but its convolutions are not VGG-16's.
-    #[error("{path} is not a VGG-16 model: {reason}")]
+    #[error("{path} is not a VGG-16 model: {reason} (pass a VGG-16 ONNX file with --weights)")]
     NotVgg16 {
         /// The file.
         path: PathBuf,

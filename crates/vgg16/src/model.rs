@@ -171,6 +171,30 @@ impl Vgg16 {
         flops
     }
 
+    /// The number of values the convolutions that [`forward`](Self::forward) runs for `layers`
+    /// output on one `height`×`width` image: what one forward pass holds for its backward pass,
+    /// per copy.
+    ///
+    /// ```
+    /// use nst_vgg16::{Layer, Vgg16};
+    /// // conv1_1 and conv1_2: 64 channels each at full size.
+    /// assert_eq!(Vgg16::activation_values(4, 4, &[Layer::parse("conv1_2").unwrap()]), 2 * 64 * 16);
+    /// ```
+    pub fn activation_values(height: usize, width: usize, layers: &[Layer]) -> u64 {
+        let Some(deepest) = layers.iter().map(|layer| layer.index()).max() else {
+            return 0;
+        };
+        let (mut h, mut w) = (height as u64, width as u64);
+        let mut values = 0;
+        for (index, [_, cout]) in CHANNELS.iter().enumerate().take(deepest + 1) {
+            values += h * w * (*cout as u64);
+            if POOL_AFTER.contains(&index) {
+                (h, w) = (h / 2, w / 2);
+            }
+        }
+        values
+    }
+
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
         match self.pooling {
             Pooling::Max => MaxPool2dConfig::new([2, 2]).init().forward(x),
