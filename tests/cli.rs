@@ -570,3 +570,40 @@ fn weights_problems_are_one_line_errors_that_name_the_fix() {
         ["cache", "not-a-folder", "truncated.onnx"]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn snapshots_survive_a_crash() {
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .env(nst::vgg16::weights::ENV_VAR, weights)
+        .args(["--backend", "cpu", "--size", "48", "--iterations", "100000"])
+        .args(["--save-every", "1", "-o"])
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !dir.path().join("out-0003.png").exists() {
+        assert!(start.elapsed() < Duration::from_secs(120), "no snapshot");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL: no handler runs, as in a crash or an out-of-memory kill.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let snapshots: Vec<String> = names(dir.path())
+        .into_iter()
+        .filter(|n| n.starts_with("out-"))
+        .collect();
+    assert!(snapshots.len() >= 3, "{snapshots:?}");
+    for name in &snapshots {
+        // Every snapshot under its final name is complete: written elsewhere, then renamed.
+        let image = image::open(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!((image.width(), image.height()), (48, 32), "{name}");
+    }
+    assert!(!out.exists());
+}

@@ -15,7 +15,7 @@ pub const DEFAULT_ITERATIONS: usize = 100;
 
 /// How the optimised image starts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Init {
     /// Uniform noise in `[low, high)` on the 0–255 scale, drawn from the config's seed.
     Noise {

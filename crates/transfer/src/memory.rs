@@ -45,7 +45,8 @@ impl StyleTransferConfig {
     pub fn memory_estimate(&self, dimensions: (u32, u32)) -> MemoryEstimate {
         let (width, height) = self.working_size(dimensions);
         let values = Vgg16::activation_values(height as usize, width as usize, &self.layers());
-        let bytes = BASE_BYTES + (ACTIVATION_COPIES * 4.0 * values as f64) as u64;
+        // Saturating: a float-to-integer cast clamps, and the sum saturates.
+        let bytes = BASE_BYTES.saturating_add((ACTIVATION_COPIES * 4.0 * values as f64) as u64);
         MemoryEstimate {
             width,
             height,

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture_image, weights};
+use common::{fixture_image, mean_abs_difference, weights};
 use image::RgbImage;
 use nst_transfer::{Control, Init, Losses, StyleTransfer, StyleTransferConfig};
 
@@ -13,16 +13,6 @@ fn config(iterations: usize, size: u32) -> StyleTransferConfig {
         .weights(Some(weights()))
         .build()
         .unwrap()
-}
-
-fn mean_abs_difference(a: &RgbImage, b: &RgbImage) -> f64 {
-    let total: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| f64::from(x.abs_diff(y)))
-        .sum();
-    total / a.as_raw().len() as f64
 }
 
 fn standard_deviation(image: &RgbImage) -> f64 {

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{fixture_image, weights};
+use common::{fixture_image, mean_abs_difference, weights};
 use image::RgbImage;
 use nst_transfer::{
     Control, Init, Losses, MultiScale, Optimizer, PreserveColors, Preset, StyleTransfer,
@@ -48,16 +48,6 @@ fn run(
         })
         .unwrap();
     (result, losses, images, evaluations)
-}
-
-fn mean_abs_difference(a: &RgbImage, b: &RgbImage) -> f64 {
-    let total: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| f64::from(x.abs_diff(y)))
-        .sum();
-    total / a.as_raw().len() as f64
 }
 
 #[test]
@@ -296,5 +286,58 @@ fn multiscale_reaches_a_lower_style_loss_for_the_same_work() {
     assert!(
         coarse_to_fine.style_loss < one.style_loss,
         "{coarse_to_fine:?} vs {one:?}"
+    );
+}
+
+#[test]
+fn a_file_init_starts_from_that_image_resized() {
+    let path = common::fixture("score_image.png");
+    let config = seed(0, 32).init(Init::Image(path.clone())).build().unwrap();
+    let start = StyleTransfer::new(config)
+        .run(&content(), &style())
+        .unwrap();
+    let file = image::open(&path).unwrap().to_rgb8();
+    let expected = image::imageops::resize(&file, 32, 24, image::imageops::FilterType::Lanczos3);
+    assert_eq!(start, expected);
+}
+
+#[test]
+fn style_scale_sets_the_size_of_the_style_image() {
+    // With native sizes, scale 2 paints from the 56×56 painting enlarged to 112×112 (strokes
+    // twice as large relative to the photo): the same scores as giving that enlargement at
+    // scale 1.
+    let image = fixture_image("score_image.png");
+    let native = |scale: f64| {
+        let config = Preset::Gatys
+            .builder()
+            .size(None)
+            .style_scale(scale)
+            .weights(Some(weights()))
+            .build()
+            .unwrap();
+        StyleTransfer::new(config)
+    };
+    let enlarged =
+        image::imageops::resize(&style(), 112, 112, image::imageops::FilterType::Lanczos3);
+    let scaled = native(2.0).score(&content(), &style(), &image).unwrap();
+    let given = native(1.0).score(&content(), &enlarged, &image).unwrap();
+    assert_eq!(scaled, given);
+    let unscaled = native(1.0).score(&content(), &style(), &image).unwrap();
+    assert_ne!(scaled.style_loss, unscaled.style_loss);
+
+    // Too small for the deepest layer: 64 × 0.2 = 13 px < 16 px.
+    let tiny = Preset::Gatys
+        .builder()
+        .size(Some(64))
+        .style_scale(0.2)
+        .weights(Some(weights()))
+        .build()
+        .unwrap();
+    let error = StyleTransfer::new(tiny)
+        .run(&content(), &style())
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("style image is 13×13"),
+        "{error}"
     );
 }

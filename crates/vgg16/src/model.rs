@@ -157,18 +157,9 @@ impl Vgg16 {
     /// assert_eq!(Vgg16::conv_flops(224, 224, &[deepest]), 2 * 15_346_630_656);
     /// ```
     pub fn conv_flops(height: usize, width: usize, layers: &[Layer]) -> u64 {
-        let Some(deepest) = layers.iter().map(|layer| layer.index()).max() else {
-            return 0;
-        };
-        let (mut h, mut w) = (height as u64, width as u64);
-        let mut flops = 0;
-        for (index, [cin, cout]) in CHANNELS.iter().enumerate().take(deepest + 1) {
-            flops += 2 * h * w * (*cin as u64) * (*cout as u64) * 9;
-            if POOL_AFTER.contains(&index) {
-                (h, w) = (h / 2, w / 2);
-            }
-        }
-        flops
+        conv_shapes(height, width, layers)
+            .map(|(pixels, cin, cout)| pixels.saturating_mul(2 * cin * cout * 9))
+            .fold(0, u64::saturating_add)
     }
 
     /// The number of values the convolutions that [`forward`](Self::forward) runs for `layers`
@@ -181,18 +172,9 @@ impl Vgg16 {
     /// assert_eq!(Vgg16::activation_values(4, 4, &[Layer::parse("conv1_2").unwrap()]), 2 * 64 * 16);
     /// ```
     pub fn activation_values(height: usize, width: usize, layers: &[Layer]) -> u64 {
-        let Some(deepest) = layers.iter().map(|layer| layer.index()).max() else {
-            return 0;
-        };
-        let (mut h, mut w) = (height as u64, width as u64);
-        let mut values = 0;
-        for (index, [_, cout]) in CHANNELS.iter().enumerate().take(deepest + 1) {
-            values += h * w * (*cout as u64);
-            if POOL_AFTER.contains(&index) {
-                (h, w) = (h / 2, w / 2);
-            }
-        }
-        values
+        conv_shapes(height, width, layers)
+            .map(|(pixels, _, cout)| pixels.saturating_mul(cout))
+            .fold(0, u64::saturating_add)
     }
 
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
@@ -201,6 +183,32 @@ impl Vgg16 {
             Pooling::Avg => AvgPool2dConfig::new([2, 2]).init().forward(x),
         }
     }
+}
+
+/// `(output pixels, input channels, output channels)` of each convolution up to the deepest of
+/// `layers`, on a `height`×`width` input (pixel counts saturate rather than overflow).
+fn conv_shapes(
+    height: usize,
+    width: usize,
+    layers: &[Layer],
+) -> impl Iterator<Item = (u64, u64, u64)> {
+    let deepest = layers
+        .iter()
+        .map(|layer| layer.index() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut size = (height as u64, width as u64);
+    CHANNELS
+        .iter()
+        .enumerate()
+        .take(deepest)
+        .map(move |(index, [cin, cout])| {
+            let (h, w) = size;
+            if POOL_AFTER.contains(&index) {
+                size = (h / 2, w / 2);
+            }
+            (h.saturating_mul(w), *cin as u64, *cout as u64)
+        })
 }
 
 #[cfg(test)]

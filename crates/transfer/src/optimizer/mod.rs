@@ -80,11 +80,12 @@ impl Optimizer {
 }
 
 /// A step size that falls geometrically from `initial` at the first iteration to
-/// `initial · decay` at the last.
+/// `initial · decay` at the last (and stays there).
 #[derive(Debug, Clone, Copy)]
 pub struct Schedule {
     initial: f64,
     ratio: f64,
+    iterations: usize,
 }
 
 impl Schedule {
@@ -94,7 +95,11 @@ impl Schedule {
             0 | 1 => 1.0,
             n => decay.powf(1.0 / (n - 1) as f64),
         };
-        Self { initial, ratio }
+        Self {
+            initial,
+            ratio,
+            iterations,
+        }
     }
 
     /// The step size at `iteration` (from 1).
@@ -106,7 +111,8 @@ impl Schedule {
     /// assert!((schedule.at(3) - 1.0).abs() < 1e-12);
     /// ```
     pub fn at(&self, iteration: usize) -> f64 {
-        self.initial * self.ratio.powi(iteration.saturating_sub(1) as i32)
+        let steps = iteration.clamp(1, self.iterations.max(1)) - 1;
+        self.initial * self.ratio.powf(steps as f64)
     }
 }
 

@@ -22,3 +22,14 @@ pub fn fixture_image(name: &str) -> RgbImage {
 pub fn weights() -> PathBuf {
     nst_vgg16::weights::resolve(None).expect("the VGG-16 weights are needed for this test")
 }
+
+/// The mean absolute difference of two images' bytes.
+pub fn mean_abs_difference(a: &RgbImage, b: &RgbImage) -> f64 {
+    let total: f64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| f64::from(x.abs_diff(y)))
+        .sum();
+    total / a.as_raw().len() as f64
+}
