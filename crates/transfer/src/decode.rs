@@ -45,8 +45,14 @@ pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, String> {
 }
 
 /// Decodes an image in memory to 8-bit RGB, refusing images whose decoded pixels would take
-/// more than `max_bytes`.
+/// more than `max_bytes`; the error is one line.
 pub fn decode_rgb_with(bytes: &[u8], max_bytes: u64) -> Result<RgbImage, String> {
+    // Some decoders' messages end in or contain line breaks.
+    decode(bytes, max_bytes)
+        .map_err(|reason| reason.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+fn decode(bytes: &[u8], max_bytes: u64) -> Result<RgbImage, String> {
     if bytes.is_empty() {
         return Err("the file is empty (0 bytes)".into());
     }

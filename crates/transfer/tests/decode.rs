@@ -153,3 +153,14 @@ fn the_memory_limit_is_applied_from_the_header_and_can_be_raised() {
     assert!(nst_transfer::load_rgb_with(&jpeg, 1000).is_err());
     assert!(nst_transfer::load_rgb_with(&jpeg, 1152).is_ok());
 }
+
+#[test]
+fn a_jpeg_the_fuzzer_found_gives_a_one_line_error() {
+    // Found by the decode_image fuzz target: the image crate's JPEG error for this file (an
+    // Adobe CMYK header, then too few bytes) spans two lines.
+    let message = nst_transfer::load_rgb(&odd("fuzz_jpeg_multiline_error.jpg"))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("Not enough bytes"), "{message}");
+    assert!(!message.contains('\n'), "{message:?}");
+}
