@@ -97,8 +97,42 @@ fn jpeg_orientation(bytes: &[u8]) -> Orientation {
         .unwrap_or(Orientation::NoTransforms)
 }
 
-/// Formats other than non-CMYK JPEG, through the `image` crate.
+/// A PNG palette (`PLTE`) must hold whole RGB entries; the `png` crate (0.18.1) panics on one
+/// that does not (found by fuzzing).
+fn check_png_palette(bytes: &[u8]) -> Result<(), String> {
+    let mut chunks = bytes.get(8..).unwrap_or_default();
+    while let (Some(length), Some(kind)) = (chunks.get(0..4), chunks.get(4..8)) {
+        let length = u32::from_be_bytes([length[0], length[1], length[2], length[3]]) as usize;
+        if kind == b"PLTE" && (!length.is_multiple_of(3) || length > 768) {
+            return Err(format!(
+                "the PNG's palette has {length} bytes, not up to 256 RGB entries"
+            ));
+        }
+        if kind == b"IDAT" {
+            return Ok(());
+        }
+        chunks = chunks.get(length.saturating_add(12)..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Formats other than non-CMYK JPEG, through the `image` crate, whose panics (a decoder bug)
+/// become errors.
 fn decode_other(bytes: &[u8], max_bytes: u64) -> Result<DynamicImage, String> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        check_png_palette(bytes)?;
+    }
+    std::panic::catch_unwind(|| decode_with_image(bytes, max_bytes)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown");
+        Err(format!("the decoder failed ({message})"))
+    })
+}
+
+fn decode_with_image(bytes: &[u8], max_bytes: u64) -> Result<DynamicImage, String> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;

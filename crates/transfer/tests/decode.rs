@@ -164,3 +164,13 @@ fn a_jpeg_the_fuzzer_found_gives_a_one_line_error() {
     assert!(message.contains("Not enough bytes"), "{message}");
     assert!(!message.contains('\n'), "{message:?}");
 }
+
+#[test]
+fn a_png_whose_palette_is_not_whole_entries_is_refused() {
+    // Found by the decode_image fuzz target: a 49-byte PLTE chunk made the png crate (0.18.1)
+    // panic with an out-of-range slice.
+    let message = nst_transfer::load_rgb(&odd("fuzz_png_short_palette.png"))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("palette has 49 bytes"), "{message}");
+}
