@@ -88,7 +88,7 @@ pub use config::{DEFAULT_ITERATIONS, Init, StyleTransferConfig, StyleTransferCon
 pub use decode::{MAX_DECODED_BYTES, decode_rgb, decode_rgb_with, load_rgb, load_rgb_with};
 pub use error::{Error, LastImage};
 pub use memory::MemoryEstimate;
-pub use multiscale::MultiScale;
+pub use multiscale::{MIN_FACTOR, MultiScale};
 pub use objective::Weighting;
 pub use observer::{Control, Losses, Progress};
 pub use optimizer::{Adam, Average, Lbfgs, Optimizer, Schedule, SeedDescent};

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The smallest growth from one scale to the next: 5%.
+pub const MIN_FACTOR: f64 = 1.05;
+
 /// The scales of a coarse-to-fine run.
 ///
 /// ```
@@ -15,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub struct MultiScale {
     /// Longest side of the first scale.
     pub start: u32,
-    /// Each scale's side is the previous one's times this (> 1).
+    /// Each scale's side is the previous one's times this (at least [`MIN_FACTOR`]).
     pub factor: f64,
     /// Iterations at each scale before the last; `None` runs `iterations` at every scale.
     pub iterations_per_scale: Option<usize>,
@@ -32,12 +35,16 @@ impl Default for MultiScale {
 }
 
 impl MultiScale {
-    /// The longest sides, from `start` growing by `factor`, ending exactly at `last`.
+    /// The longest sides, from `start` growing by `factor`, ending exactly at `last`: strictly
+    /// increasing, at most 64.
     pub fn sides(&self, last: u32) -> Vec<u32> {
-        let mut sides = Vec::new();
+        let mut sides: Vec<u32> = Vec::new();
         let mut side = f64::from(self.start);
-        while side.round() < f64::from(last) && sides.len() < 64 {
-            sides.push(side.round() as u32);
+        while side.round() < f64::from(last) && sides.len() < 63 {
+            let rounded = side.round() as u32;
+            if sides.last().is_none_or(|&previous| rounded > previous) {
+                sides.push(rounded);
+            }
             side *= self.factor;
         }
         sides.push(last);
@@ -48,9 +55,9 @@ impl MultiScale {
         if self.start == 0 {
             return Err("multiscale.start must be ≥ 1".into());
         }
-        if !(self.factor.is_finite() && self.factor > 1.0) {
+        if !(self.factor.is_finite() && self.factor >= MIN_FACTOR) {
             return Err(format!(
-                "multiscale.factor must be > 1, got {}",
+                "multiscale.factor must be ≥ {MIN_FACTOR}, got {}",
                 self.factor
             ));
         }

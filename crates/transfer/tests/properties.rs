@@ -43,7 +43,7 @@ prop_compose! {
         style_scale in number(),
         style_blend in prop_oneof![3 => Just(None), 1 => vec(number(), 0..3).prop_map(Some)],
         noise in prop_oneof![4 => (0f32..100.0, 150f32..255.0), 1 => (any::<f32>(), any::<f32>())],
-        multiscale in proptest::option::of((0u32..600, number(), proptest::option::of(0usize..5))),
+        multiscale in proptest::option::of((0u32..600, prop_oneof![number(), 1.0f64..1.2], proptest::option::of(0usize..5))),
         preserve in prop_oneof![Just(None), Just(Some(PreserveColors::Luminance)), Just(Some(PreserveColors::Histogram))],
     ) -> StyleTransferConfig {
         StyleTransferConfig {
@@ -119,12 +119,13 @@ proptest! {
             prop_assert!(low.is_finite() && high.is_finite() && low < high);
         }
         if let Some(multiscale) = &cfg.multiscale {
-            prop_assert!(multiscale.start > 0 && multiscale.factor > 1.0);
+            prop_assert!(multiscale.start > 0 && multiscale.factor >= 1.05);
             // The scales grow and end at the size.
             let last = cfg.size.unwrap_or(4000);
             let sides = multiscale.sides(last);
             prop_assert_eq!(sides.last().copied(), Some(last));
             prop_assert!(sides.windows(2).all(|w| w[0] < w[1]), "{:?}", sides);
+            prop_assert!(sides.len() <= 64);
         }
         // A valid config survives JSON.
         let json = serde_json::to_string(&cfg).unwrap();
