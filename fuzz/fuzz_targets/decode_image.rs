@@ -13,7 +13,8 @@ fuzz_target!(|bytes: &[u8]| {
             assert!(image.width() > 0 && image.height() > 0);
             let (w, h) = (image.width() as usize, image.height() as usize);
             let values: Vec<f32> = image.as_raw().iter().map(|&v| f32::from(v)).collect();
-            let hwc = Tensor::<4>::from_data(TensorData::new(values, [1, h, w, 3]), &Device::flex());
+            let hwc =
+                Tensor::<4>::from_data(TensorData::new(values, [1, h, w, 3]), &Device::flex());
             let rgb = hwc.permute([0, 3, 1, 2]);
             for flavour in [Flavour::Caffe, Flavour::Torch] {
                 let _ = flavour.apply(rgb.clone());
