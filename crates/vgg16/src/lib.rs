@@ -27,8 +27,11 @@
 
 #![warn(missing_docs)]
 
+mod conv3x3;
 mod error;
+mod flex;
 mod layer;
+mod max_pool;
 mod model;
 mod onnx;
 mod preprocess;

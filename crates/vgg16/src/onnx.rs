@@ -6,6 +6,7 @@ use burn::tensor::{Device, Tensor};
 use onnx_ir::padding::PaddingConfig2d;
 use onnx_ir::{Node, OnnxGraphBuilder};
 
+use crate::conv3x3::ConvRelu;
 use crate::model::CHANNELS;
 use crate::{Error, Flavour, Pooling, Vgg16};
 
@@ -23,6 +24,18 @@ impl Vgg16 {
         flavour: Flavour,
         pooling: Pooling,
         device: &Device,
+    ) -> Result<Self, Error> {
+        Self::from_onnx_with(path, flavour, pooling, device, ConvRelu::new)
+    }
+
+    /// [`from_onnx`](Self::from_onnx), building each layer from its weight and bias with
+    /// `layer`.
+    pub(crate) fn from_onnx_with(
+        path: &Path,
+        flavour: Flavour,
+        pooling: Pooling,
+        device: &Device,
+        layer: impl Fn(Tensor<4>, Tensor<1>) -> ConvRelu,
     ) -> Result<Self, Error> {
         let onnx_error = |reason: String| Error::Onnx {
             path: path.to_owned(),
@@ -90,9 +103,9 @@ impl Vgg16 {
             .map(|(weight, bias, _)| {
                 let weight = Tensor::<4>::from_data(weight.convert::<f32>(), device);
                 let bias = Tensor::<1>::from_data(bias.convert::<f32>(), device);
-                (weight, bias)
+                layer(weight, bias)
             })
             .collect();
-        Ok(Vgg16::from_tensors(convs, flavour, pooling))
+        Ok(Vgg16::from_layers(convs, flavour, pooling))
     }
 }
