@@ -24,11 +24,14 @@
 #![warn(missing_docs)]
 
 mod content;
+mod flex;
+mod gram;
 mod style;
 mod tv;
 mod weighting;
 
 pub use content::ContentLoss;
-pub use style::{StyleLoss, gram};
+pub use gram::gram;
+pub use style::StyleLoss;
 pub use tv::TvLoss;
 pub use weighting::{NORMALIZATION_EPS, normalized_sum};

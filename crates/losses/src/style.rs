@@ -1,19 +1,6 @@
 use burn::tensor::Tensor;
 
-/// The Gram matrix `Fᵀ F` of an activation `F`, reshaped to `[H·W, C]`.
-///
-/// `features` is `[N, C, H, W]`; the result is `[N, C, C]`. With `normalize`, it is divided by
-/// `H·W·C`, which makes it independent of the image size.
-pub fn gram(features: Tensor<4>, normalize: bool) -> Tensor<3> {
-    let [n, c, h, w] = features.dims();
-    let f = features.reshape([n, c, h * w]);
-    let gram = f.clone().matmul(f.swap_dims(1, 2));
-    if normalize {
-        gram.div_scalar((h * w * c) as f64)
-    } else {
-        gram
-    }
-}
+use crate::gram;
 
 /// Mean squared error between the Gram matrix of an activation and a fixed target Gram matrix.
 #[derive(Debug, Clone)]

@@ -1,0 +1,34 @@
+//! The Gram matrix of an activation: its channels' inner products.
+//!
+//! On the `flex` CPU backend with `f32` tensors it runs our own operation, registered through
+//! Burn's backend extensions ([`extension`]): the product splits the long pixel dimension
+//! across threads, and its backward pass computes `(dG + dGᵀ)·F`, one product where Burn's
+//! `matmul` backward computes two. Every other backend and dtype runs Burn's `matmul`.
+
+mod extension;
+mod kernel;
+
+use burn::backend::Dispatch;
+use burn::tensor::Tensor;
+
+use crate::flex::runs_on_flex;
+use extension::GramBackend;
+
+/// The Gram matrix `Fᵀ F` of an activation `F`, reshaped to `[H·W, C]`.
+///
+/// `features` is `[N, C, H, W]`; the result is `[N, C, C]`. With `normalize`, it is divided by
+/// `H·W·C`, which makes it independent of the image size.
+pub fn gram(features: Tensor<4>, normalize: bool) -> Tensor<3> {
+    let [n, c, h, w] = features.dims();
+    let f = features.reshape([n, c, h * w]);
+    let gram = if runs_on_flex(&f) {
+        Tensor::from_dispatch(Dispatch::gram(f.into_dispatch()))
+    } else {
+        f.clone().matmul(f.swap_dims(1, 2))
+    };
+    if normalize {
+        gram.div_scalar((h * w * c) as f64)
+    } else {
+        gram
+    }
+}
