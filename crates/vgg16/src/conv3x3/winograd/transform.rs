@@ -7,7 +7,7 @@
 use std::marker::PhantomData;
 use std::ops::Range;
 
-use super::Plan;
+use super::planes::Planes;
 use super::tile::{Tile, rows};
 
 /// Per-thread buffers of the input transform, for one tile row of one channel.
@@ -32,7 +32,7 @@ impl InputScratch {
 
 /// `V[ξ][t] = (Bᵀ d B)[ξ]` of one channel for the tiles `t` of a chunk's tile rows.
 pub(super) struct InputChannel<'a, T, const N: usize, const M: usize> {
-    pub plan: &'a Plan,
+    pub planes: Planes,
     pub tile: PhantomData<T>,
     pub x: &'a [f32],
     /// Where it is not positive, `x` is read as zero (the ReLU's mask in the backward pass).
@@ -53,7 +53,7 @@ where
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let Self {
-            plan,
+            planes,
             x,
             mask,
             rows: tile_rows,
@@ -62,7 +62,7 @@ where
             v,
             ..
         } = self;
-        let tiles_w = plan.w.div_ceil(M);
+        let tiles_w = planes.w.div_ceil(M);
         let phase_len = tiles_w + 1;
         let InputScratch {
             padded,
@@ -71,7 +71,7 @@ where
         } = scratch;
         for (row, ty) in tile_rows.enumerate() {
             for (i, phases) in phases.chunks_exact_mut(M * phase_len).enumerate() {
-                plan.read_row(x, mask, (M * ty + i).wrapping_sub(1), padded);
+                planes.read_row(x, mask, (M * ty + i).wrapping_sub(1), padded);
                 let mut phase = phases.chunks_exact_mut(phase_len);
                 let mut phase: [&mut [f32]; M] =
                     std::array::from_fn(|_| phase.next().expect("M phases"));
@@ -131,7 +131,7 @@ impl OutputScratch {
 /// `Y = Aᵀ M A` of one output channel for a chunk's tile rows, with the bias and ReLU if
 /// there is a bias, stored into the channel's plane.
 pub(super) struct OutputChannel<'a, T, const N: usize, const M: usize> {
-    pub plan: &'a Plan,
+    pub planes: Planes,
     pub tile: PhantomData<T>,
     /// `M` from this channel's first element: `M[ξ]` of tile t is at `ξ·m_stride + t`.
     pub m: &'a [f32],
@@ -152,7 +152,7 @@ where
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let Self {
-            plan,
+            planes,
             m,
             m_stride,
             bias,
@@ -161,7 +161,7 @@ where
             y,
             ..
         } = self;
-        let (h, w) = (plan.h, plan.w);
+        let (h, w) = (planes.h, planes.w);
         let tiles_w = w.div_ceil(M);
         let OutputScratch { half, tile, line } = scratch;
         for (row, ty) in tile_rows.enumerate() {
@@ -202,7 +202,7 @@ where
                     }
                 }
                 let line = &mut line[..w];
-                if plan.reversed {
+                if planes.reversed {
                     line.reverse();
                     y[(h - 1 - r) * w..][..w].copy_from_slice(line);
                 } else {
