@@ -20,6 +20,9 @@ fuzz_target!(|bytes: &[u8]| {
                 let _ = flavour.apply(rgb.clone());
             }
         }
-        Err(reason) => assert!(!reason.is_empty() && !reason.contains('\n'), "{reason}"),
+        Err(error) => {
+            let reason = error.to_string();
+            assert!(!reason.is_empty() && !reason.contains('\n'), "{reason}");
+        }
     }
 });

@@ -1,6 +1,6 @@
 use burn::tensor::Tensor;
 
-/// Total variation (the seed's "denoise" loss): the sum of the absolute differences between
+/// Total variation (the "denoise" loss): the sum of the absolute differences between
 /// vertically and horizontally neighbouring pixels, over all channels.
 ///
 /// Apply it to the image in its 0–255 range, before any preprocessing.

@@ -6,7 +6,7 @@
 //!   and the other formats (PNG, WebP, TIFF, BMP) go through the `image` crate.
 //! - Grey, 16-bit, palette and float images are converted to 8-bit RGB; transparent pixels are
 //!   composited on white (an RGBA logo on a transparent background becomes a logo on white,
-//!   not on the black its hidden colour values often hold).
+//!   not on the black its hidden color values often hold).
 //! - The EXIF orientation of JPEG, PNG, WebP and TIFF files is applied, as photo viewers do.
 //! - A file whose decoded pixels would need more than the memory limit (512 MiB by default,
 //!   about 44 megapixels of 16-bit RGBA or 179 of 8-bit RGB) is refused from its header.
@@ -35,19 +35,22 @@ pub fn load_rgb_with(path: &Path, max_bytes: u64) -> Result<RgbImage, Error> {
         reason,
     };
     let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-    decode_rgb_with(&bytes, max_bytes).map_err(fail)
+    decode_one_line(&bytes, max_bytes).map_err(fail)
 }
 
-/// Decodes an image in memory to 8-bit RGB within the default memory limit; the error says why
-/// it cannot be.
-pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, String> {
+/// Decodes an image in memory to 8-bit RGB within the default memory limit.
+pub fn decode_rgb(bytes: &[u8]) -> Result<RgbImage, Error> {
     decode_rgb_with(bytes, MAX_DECODED_BYTES)
 }
 
 /// Decodes an image in memory to 8-bit RGB, refusing images whose decoded pixels would take
-/// more than `max_bytes`; the error is one line.
-pub fn decode_rgb_with(bytes: &[u8], max_bytes: u64) -> Result<RgbImage, String> {
-    // Some decoders' messages end in or contain line breaks.
+/// more than `max_bytes`; the error's reason is one line.
+pub fn decode_rgb_with(bytes: &[u8], max_bytes: u64) -> Result<RgbImage, Error> {
+    decode_one_line(bytes, max_bytes).map_err(|reason| Error::Decode { reason })
+}
+
+/// [`decode`] with the reason on one line: some decoders' messages contain line breaks.
+fn decode_one_line(bytes: &[u8], max_bytes: u64) -> Result<RgbImage, String> {
     decode(bytes, max_bytes)
         .map_err(|reason| reason.split_whitespace().collect::<Vec<_>>().join(" "))
 }
@@ -186,7 +189,7 @@ fn flatten_on_white(image: DynamicImage) -> RgbImage {
     rgb
 }
 
-/// Decodes a JPEG with libjpeg; `None` for colour spaces it does not convert to RGB (CMYK).
+/// Decodes a JPEG with libjpeg; `None` for color spaces it does not convert to RGB (CMYK).
 fn decode_jpeg(bytes: &[u8], max_bytes: u64) -> Result<Option<RgbImage>, String> {
     // mozjpeg reports libjpeg's fatal errors by unwinding (without the panic hook).
     let decoded = std::panic::catch_unwind(|| -> std::io::Result<Option<RgbImage>> {

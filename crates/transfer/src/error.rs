@@ -5,6 +5,17 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
 
+    /// A name (of a preset, optimiser, weighting, color mode) that does not exist.
+    #[error("unknown {what} `{name}`: use {expected}")]
+    UnknownName {
+        /// What kind of name it is.
+        what: &'static str,
+        /// The name given.
+        name: String,
+        /// The names there are.
+        expected: &'static str,
+    },
+
     /// The weights could not be found, fetched or imported.
     #[error(transparent)]
     Weights(#[from] nst_vgg16::Error),
@@ -18,7 +29,14 @@ pub enum Error {
         reason: String,
     },
 
-    /// An input image cannot be used.
+    /// Image bytes cannot be decoded.
+    #[error("cannot decode the image: {reason}")]
+    Decode {
+        /// Why, in one line.
+        reason: String,
+    },
+
+    /// An input image cannot be used, or is missing.
     #[error("the {which} image {reason}")]
     Image {
         /// Which input: `content`, `style`, `scored` or `initial`.
@@ -26,6 +44,10 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+
+    /// No loss term depends on the image, so there is no gradient to descend.
+    #[error("no gradient reached the image: all weighted losses are constant")]
+    NoGradient,
 
     /// The loss or its gradient stopped being finite; the run stopped.
     #[error("the {what} became {value} at iteration {iteration}; try smaller weights or step size")]

@@ -3,7 +3,9 @@
 //!
 //! The pixels of an image are optimised by gradient descent through a frozen VGG-16 so that its
 //! deep activations match a content photo and its Gram matrices match a painting.
-//! [`StyleTransferConfig`] holds the recipe and [`StyleTransfer`] runs it:
+//! [`StyleTransferConfig`] holds the recipe and [`StyleTransfer`] runs it; the objective is
+//! a list of named loss terms (`content`, `style`, `denoise`), which [`Losses`] and
+//! [`Scores`] report by name:
 //!
 //! ```no_run
 //! use nst_transfer::{Control, StyleTransfer, StyleTransferConfig};
@@ -12,9 +14,12 @@
 //! let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
 //! let style = nst_transfer::load_rgb("painting.jpg".as_ref())?;
 //! let session = StyleTransfer::new(StyleTransferConfig::default());
-//! let result = session.run_with(&content, &style, |progress| {
+//! let result = session.run_with(&content, &[&style], |progress| {
 //!     println!("{} {:?}", progress.iteration, progress.losses);
-//!     if progress.losses.style < 1e9 { Control::Stop } else { Control::Continue }
+//!     match progress.losses.get("style") {
+//!         Some(style) if style < 1e9 => Control::Stop,
+//!         _ => Control::Continue,
+//!     }
 //! })?;
 //! result.save("out.png")?;
 //! # Ok(())
@@ -33,17 +38,17 @@
 //! // Gatys et al. as neural-style runs it: L-BFGS on the raw losses, from the content image.
 //! let gatys = Preset::Gatys.builder().iterations(200).build()?;
 //!
-//! // The seed preset with Adam, on losses scaled once by their starting values.
+//! // The default preset with Adam, on losses scaled once by their starting values.
 //! let adam = StyleTransferConfig::builder()
 //!     .optimizer(Optimizer::Adam)
 //!     .step_size(5.0) // learning rate, in pixel levels
 //!     .weighting(Weighting::Initial)
 //!     .build()?;
 //!
-//! // The seed's descent exactly as it was: a constant step and no averaging.
+//! // Normalised descent with a constant step and no averaging.
 //! let plain = StyleTransferConfig::builder().step_decay(1.0).average(0.0).build()?;
 //!
-//! // Start from noise with the style's colours, keep the photo's colours, paint larger
+//! // Start from noise with the style's colors, keep the photo's colors, paint larger
 //! // strokes, and go coarse to fine from 128 px to 1024 px with 50 iterations per scale.
 //! let custom = Preset::Gatys
 //!     .builder()
@@ -59,7 +64,7 @@
 //! let a = nst_transfer::load_rgb("a.jpg".as_ref())?;
 //! let b = nst_transfer::load_rgb("b.jpg".as_ref())?;
 //! let blend = StyleTransferConfig { style_blend: Some(vec![0.7, 0.3]), ..gatys };
-//! let result = StyleTransfer::new(blend).run_blend_with(&content, &[&a, &b], |_| {
+//! let result = StyleTransfer::new(blend).run_with(&content, &[&a, &b], |_| {
 //!     nst_transfer::Control::Continue
 //! })?;
 //! # let _ = (adam, plain, custom, result);
@@ -69,31 +74,31 @@
 
 #![warn(missing_docs)]
 
-mod colour;
+mod builder;
+mod color;
 mod config;
 mod decode;
 mod error;
+mod initial;
+mod inputs;
 mod memory;
-mod multiscale;
 mod objective;
 mod observer;
+mod optimise;
 mod optimizer;
 mod pixels;
 mod preset;
 mod score;
-mod transfer;
+mod session;
 
-pub use colour::PreserveColors;
-pub use config::{DEFAULT_ITERATIONS, Init, StyleTransferConfig, StyleTransferConfigBuilder};
+pub use builder::StyleTransferConfigBuilder;
+pub use config::{Init, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting};
 pub use decode::{MAX_DECODED_BYTES, decode_rgb, decode_rgb_with, load_rgb, load_rgb_with};
 pub use error::{Error, LastImage};
 pub use memory::MemoryEstimate;
-pub use multiscale::{MIN_FACTOR, MultiScale};
-pub use objective::Weighting;
 pub use observer::{Control, Losses, Progress};
-pub use optimizer::{Adam, Average, Lbfgs, Optimizer, Schedule, SeedDescent};
 pub use preset::Preset;
-pub use score::Scores;
-pub use transfer::StyleTransfer;
+pub use score::{Scores, TermScore};
+pub use session::StyleTransfer;
 
 pub use nst_vgg16::{Flavour, Layer, Pooling};

@@ -4,17 +4,34 @@ use burn::tensor::Tensor;
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
+
 /// The raw losses of one image, as plain numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Losses {
-    /// Mean over the content layers of the mean squared activation difference.
-    pub content: f64,
-    /// Mean over the style layers of the (weighted) mean squared Gram difference.
-    pub style: f64,
-    /// Total variation of the 0–255 image.
-    pub denoise: f64,
-    /// The normalised weighted sum that is minimised (about the sum of the weights).
+    /// Each term's raw (unweighted) value, by name: `content` (the mean over the content
+    /// layers of the mean squared activation difference), `style` (the weighted mean over
+    /// the style layers of the mean squared Gram difference) and `denoise` (the total
+    /// variation of the 0–255 image).
+    pub terms: Vec<(String, f64)>,
+    /// The weighted sum that is minimised.
     pub total: f64,
+}
+
+impl Losses {
+    /// The value of the term called `name`.
+    ///
+    /// ```
+    /// use nst_transfer::Losses;
+    /// let losses = Losses { terms: vec![("style".into(), 2.0)], total: 1.0 };
+    /// assert_eq!(losses.get("style"), Some(2.0));
+    /// assert_eq!(losses.get("content"), None);
+    /// ```
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.terms
+            .iter()
+            .find_map(|(term, value)| (term == name).then_some(*value))
+    }
 }
 
 /// What an observer learns after each iteration.
@@ -41,9 +58,9 @@ pub struct Progress<'a> {
 
 impl Progress<'_> {
     /// The image after this iteration's update (the running average, when the config
-    /// averages), copied from the device: a live preview. With luminance-only colour
+    /// averages), copied from the device: a live preview. With luminance-only color
     /// preservation it is the grey luminance being optimised.
-    pub fn image(&self) -> RgbImage {
+    pub fn image(&self) -> Result<RgbImage, Error> {
         crate::pixels::to_image(self.image)
     }
 }

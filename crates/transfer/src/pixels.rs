@@ -4,6 +4,8 @@ use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 
+use crate::Error;
+
 /// An RGB image as a `[1, 3, H, W]` tensor with values 0–255.
 pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
     let (w, h) = image.dimensions();
@@ -17,23 +19,28 @@ pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(planar, [1, 3, h, w]), device)
 }
 
-/// A `[1, 3, H, W]` tensor with values 0–255 as an RGB image, rounding to the nearest level.
-pub fn to_image(tensor: &Tensor<4>) -> RgbImage {
+/// A `[1, 3, H, W]` tensor with values 0–255 as an RGB image, rounding to the nearest level;
+/// an error if the device cannot give the values back.
+pub fn to_image(tensor: &Tensor<4>) -> Result<RgbImage, Error> {
     let [_, _, h, w] = tensor.dims();
     let values = tensor
         .clone()
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()
-        .unwrap_or_default();
-    RgbImage::from_fn(w as u32, h as u32, |x, y| {
+        .map_err(|e| Error::Device(format!("{e:?}")))?;
+    if values.len() != 3 * w * h {
+        return Err(Error::Device(format!(
+            "read back {} values for a {w}×{h} image",
+            values.len()
+        )));
+    }
+    Ok(RgbImage::from_fn(w as u32, h as u32, |x, y| {
         let i = y as usize * w + x as usize;
         image::Rgb(std::array::from_fn(|c| {
-            values
-                .get(c * w * h + i)
-                .map_or(0, |v| v.round().clamp(0.0, 255.0) as u8)
+            values[c * w * h + i].round().clamp(0.0, 255.0) as u8
         }))
-    })
+    }))
 }
 
 /// The dimensions that give `(w, h)` a longest side of `side`, keeping the aspect ratio.
@@ -61,7 +68,7 @@ mod tests {
         let image = RgbImage::from_fn(5, 3, |x, y| image::Rgb([x as u8, y as u8, 200]));
         let tensor = to_tensor(&image, &Device::flex());
         assert_eq!(tensor.dims(), [1, 3, 3, 5]);
-        assert_eq!(to_image(&tensor), image);
+        assert_eq!(to_image(&tensor).unwrap(), image);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::objective::Weighting;
-use crate::{Error, Init, Layer, Optimizer, StyleTransferConfig, StyleTransferConfigBuilder};
+use crate::{
+    Error, Init, Layer, Optimizer, StyleTransferConfig, StyleTransferConfigBuilder, Weighting,
+};
 
 /// A named recipe; every field can still be overridden.
 ///
@@ -12,17 +13,20 @@ use crate::{Error, Init, Layer, Optimizer, StyleTransferConfig, StyleTransferCon
 /// let gatys = Preset::Gatys.builder().iterations(200).build().unwrap();
 /// assert_eq!(gatys.optimizer, Optimizer::Lbfgs);
 /// assert_eq!(gatys.iterations, 200);
-/// assert_eq!(Preset::Seed.config().content_weight, StyleTransferConfig::default().content_weight);
+/// assert_eq!(Preset::Normalized.config().content_weight, StyleTransferConfig::default().content_weight);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
-    /// The seed implementation: content conv3_1, all 13 style layers, the normalised weighting
-    /// (1.5, 10, 0.3), a grey noise start and normalised gradient descent of 10 levels per
-    /// step, improved: the step decays to a tenth over the run and the result is an average
-    /// of the iterates (decay 0.9). `step_decay: 1.0, average: 0.0` is the seed exactly.
+    /// Normalised losses descended by normalised gradient descent: content conv3_1, all 13
+    /// style layers, each loss divided by its current value (weights 1.5, 10, 0.3), a grey
+    /// noise start and steps of 10 pixel levels per gradient standard deviation, decaying to
+    /// a tenth over the run, the result an average of the iterates (decay 0.9).
+    /// `step_decay: 1.0, average: 0.0` is the recipe this project began from.
     #[default]
-    Seed,
+    // Recipes written before the rename call it `seed`.
+    #[serde(alias = "seed")]
+    Normalized,
     /// Gatys et al. (2016) as jcjohnson/neural-style runs it: content conv4_2, style
     /// conv1_1 … conv5_1, Gram matrices divided by `H·W·C`, a start from the content image,
     /// L-BFGS on the raw weighted sum, and neural-style's weights for 0–255 inputs (content
@@ -32,12 +36,12 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset.
-    pub const ALL: [Preset; 2] = [Preset::Seed, Preset::Gatys];
+    pub const ALL: [Preset; 2] = [Preset::Normalized, Preset::Gatys];
 
     /// The preset's configuration.
     pub fn config(self) -> StyleTransferConfig {
         match self {
-            Preset::Seed => StyleTransferConfig::default(),
+            Preset::Normalized => StyleTransferConfig::default(),
             Preset::Gatys => {
                 let layer = |name| Layer::parse(name).expect("a VGG-16 layer name");
                 StyleTransferConfig {
@@ -71,7 +75,7 @@ impl Preset {
     /// The preset's name, as [`FromStr`](std::str::FromStr) reads it.
     pub fn name(self) -> &'static str {
         match self {
-            Preset::Seed => "seed",
+            Preset::Normalized => "normalized",
             Preset::Gatys => "gatys",
         }
     }
@@ -84,6 +88,10 @@ impl std::str::FromStr for Preset {
         Preset::ALL
             .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| Error::Config(format!("unknown preset `{s}`: use seed or gatys")))
+            .ok_or_else(|| Error::UnknownName {
+                what: "preset",
+                name: s.to_owned(),
+                expected: "normalized or gatys",
+            })
     }
 }

@@ -1,54 +1,77 @@
+//! The raw losses of a finished image: the quality report, and the check against other
+//! implementations.
+
 use std::collections::BTreeMap;
 
-use burn::tensor::{DType, Tensor};
+use burn::tensor::DType;
 use image::RgbImage;
 use nst_vgg16::Layer;
-use serde::{Deserialize, Serialize};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use crate::inputs::{blend_weights, prepare};
+use crate::objective::read_back;
 use crate::pixels::{resized, to_tensor};
 use crate::{Error, StyleTransfer};
 
 /// The raw (unweighted, unnormalised) losses of an image, computed in `f64` from the model's
-/// `f32` activations.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `f32` activations: one [`TermScore`] per loss term.
+///
+/// It serialises as today's report: `{"content_loss": …, "content_layers": {…},
+/// "style_loss": …, "style_layers": {…}, "denoise_loss": …}`, a term's `…_layers` only when
+/// it reads layers.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
-    /// Mean of the per-layer content losses.
-    pub content_loss: f64,
-    /// Mean of the per-layer style losses (times their layer weights, if any).
-    pub style_loss: f64,
-    /// Total variation of the 0–255 image.
-    pub denoise_loss: f64,
-    /// Each content layer's loss.
-    pub content_layers: BTreeMap<Layer, f64>,
-    /// Each style layer's loss, before its layer weight.
-    pub style_layers: BTreeMap<Layer, f64>,
+    /// The terms, in the objective's order: `content`, `style`, `denoise`.
+    pub terms: Vec<TermScore>,
+}
+
+/// One loss term's score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermScore {
+    /// The term's name.
+    pub name: String,
+    /// Its value: the (weighted) mean of the per-layer values, or the denoise loss.
+    pub value: f64,
+    /// Each layer's value, before any layer weight; empty for a term that reads no layer.
+    pub layers: BTreeMap<Layer, f64>,
+}
+
+impl Scores {
+    /// The score of the term called `name`.
+    pub fn get(&self, name: &str) -> Option<&TermScore> {
+        self.terms.iter().find(|term| term.name == name)
+    }
+}
+
+impl Serialize for Scores {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for term in &self.terms {
+            map.serialize_entry(&format!("{}_loss", term.name), &term.value)?;
+            if !term.layers.is_empty() {
+                map.serialize_entry(&format!("{}_layers", term.name), &term.layers)?;
+            }
+        }
+        map.end()
+    }
 }
 
 impl StyleTransfer {
-    /// Scores `image` against `content` and `style` without optimising anything.
+    /// Scores `image` against `content` and `styles` (blended as in
+    /// [`run_with`](Self::run_with)) without optimising anything.
     ///
-    /// The inputs are resized as for [`run`](Self::run); `image` is then resized to the
-    /// content's size, except with native sizes (`size: None`), where the two must match.
+    /// The inputs are resized as for a run; `image` is then resized to the content's size,
+    /// except with native sizes (`size: None`), where the two must match.
     pub fn score(
-        &self,
-        content: &RgbImage,
-        style: &RgbImage,
-        image: &RgbImage,
-    ) -> Result<Scores, Error> {
-        self.score_blend(content, &[style], image)
-    }
-
-    /// [`score`](Self::score) against several style images, blended as in
-    /// [`run_blend_with`](Self::run_blend_with).
-    pub fn score_blend(
         &self,
         content: &RgbImage,
         styles: &[&RgbImage],
         image: &RgbImage,
     ) -> Result<Scores, Error> {
-        let blend = self.blend(styles.len())?;
-        let (content, styles) = self.prepare(content, styles, self.config().size)?;
-        if self.config().size.is_none() && image.dimensions() != content.dimensions() {
+        let config = self.config();
+        let blend = blend_weights(config, styles.len())?;
+        let (content, styles) = prepare(config, content, styles, config.size)?;
+        if config.size.is_none() && image.dimensions() != content.dimensions() {
             let [(w, h), (cw, ch)] = [image.dimensions(), content.dimensions()];
             return Err(Error::Image {
                 which: "scored",
@@ -57,17 +80,17 @@ impl StyleTransfer {
         }
         let image = resized(image, content.dimensions());
         let (vgg, objective) = self.objective(&content, &styles, &blend, Some(DType::F64))?;
-        let terms = objective.terms(vgg, to_tensor(&image, &self.device()));
-        let value = |t: Tensor<1>| t.inner().into_scalar::<f64>();
-        let per_layer = |layers: Vec<(Layer, Tensor<1>)>| -> BTreeMap<Layer, f64> {
-            layers.into_iter().map(|(l, t)| (l, value(t))).collect()
-        };
-        Ok(Scores {
-            content_loss: value(terms.content),
-            style_loss: value(terms.style),
-            denoise_loss: value(terms.denoise),
-            content_layers: per_layer(terms.content_layers),
-            style_layers: per_layer(terms.style_layers),
-        })
+        let values = objective.values(vgg, to_tensor(&image, &self.device()));
+        let mut terms = Vec::with_capacity(values.len());
+        for (name, value) in objective.names().zip(values) {
+            let (layers, per_layer): (Vec<Layer>, Vec<_>) = value.layers.into_iter().unzip();
+            let read = read_back(std::iter::once(value.value).chain(per_layer))?;
+            terms.push(TermScore {
+                name: name.to_owned(),
+                value: read[0],
+                layers: layers.into_iter().zip(read[1..].iter().copied()).collect(),
+            });
+        }
+        Ok(Scores { terms })
     }
 }

@@ -3,7 +3,7 @@
 use nst_transfer::{Init, Layer, MultiScale, Optimizer, Preset, StyleTransferConfig, Weighting};
 
 #[test]
-fn defaults_are_the_seed_recipe() {
+fn defaults_are_the_normalized_preset() {
     let cfg = StyleTransferConfig::default();
     assert_eq!(cfg.content_layers, [Layer::parse("conv3_1").unwrap()]);
     assert_eq!(cfg.style_layers.len(), 13);
@@ -15,7 +15,7 @@ fn defaults_are_the_seed_recipe() {
         (cfg.step_size, cfg.step_decay, cfg.average),
         (10.0, 0.1, 0.9)
     );
-    assert_eq!(cfg.optimizer, Optimizer::Seed);
+    assert_eq!(cfg.optimizer, Optimizer::NormalizedDescent);
     assert_eq!(cfg.weighting, Weighting::Normalized);
     assert_eq!(
         cfg.init,

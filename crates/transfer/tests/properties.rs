@@ -2,7 +2,7 @@
 //! to a public function that needs no model (config, JSON, scales, estimates, decoding) panics.
 
 use nst_transfer::{
-    Init, Layer, MultiScale, Optimizer, PreserveColors, Schedule, StyleTransferConfig, Weighting,
+    Init, Layer, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -37,7 +37,7 @@ prop_compose! {
         weights in (number(), number(), number()),
         (step_size, step_decay, average) in (number(), number(), sometimes_odd(0.0..1.0)),
         history in 0usize..3,
-        optimizer in prop_oneof![Just(Optimizer::Seed), Just(Optimizer::Adam), Just(Optimizer::Lbfgs)],
+        optimizer in prop_oneof![Just(Optimizer::NormalizedDescent), Just(Optimizer::Adam), Just(Optimizer::Lbfgs)],
         weighting in prop_oneof![Just(Weighting::Normalized), Just(Weighting::Initial), Just(Weighting::Raw)],
         size in proptest::option::of(0u32..5000),
         style_scale in number(),
@@ -152,9 +152,9 @@ proptest! {
     }
 
     #[test]
-    fn estimates_and_schedules_never_panic(
+    fn estimates_never_panic(
         width in 1u32..200_000, height in 1u32..200_000, size in proptest::option::of(1u32..u32::MAX),
-        budget in any::<u64>(), iterations in 0usize..10_000, at in 0usize..20_000, decay in 1e-9f64..10.0,
+        budget in any::<u64>(),
     ) {
         let cfg = StyleTransferConfig { size, ..StyleTransferConfig::default() };
         let estimate = cfg.memory_estimate((width, height));
@@ -163,8 +163,6 @@ proptest! {
             let fitted = StyleTransferConfig { size: Some(side), ..cfg.clone() };
             prop_assert!(fitted.memory_estimate((width, height)).bytes <= budget);
         }
-        let step = Schedule::new(10.0, decay, iterations).at(at);
-        prop_assert!(step.is_finite() && step >= 0.0);
     }
 
     #[test]
@@ -175,7 +173,10 @@ proptest! {
         }
         match nst_transfer::decode_rgb(&bytes) {
             Ok(image) => prop_assert!(image.width() > 0 && image.height() > 0),
-            Err(reason) => prop_assert!(!reason.is_empty() && !reason.contains('\n')),
+            Err(error) => {
+                let reason = error.to_string();
+                prop_assert!(!reason.is_empty() && !reason.contains('\n'));
+            }
         }
     }
 }

@@ -37,7 +37,7 @@ fn score(config: StyleTransferConfig, reference: &str) {
     let scores = session
         .score(
             &fixture_image("score_content.png"),
-            &fixture_image("score_style.png"),
+            &[&fixture_image("score_style.png")],
             &fixture_image("score_image.png"),
         )
         .unwrap();
@@ -81,7 +81,7 @@ fn native_sizes_require_the_scored_image_to_match_the_content() {
     let error = StyleTransfer::new(config)
         .score(
             &content,
-            &fixture_image("score_style.png"),
+            &[&fixture_image("score_style.png")],
             &fixture_image("score_style.png"),
         )
         .unwrap_err();
@@ -102,17 +102,29 @@ fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
         StyleTransfer::new(config)
             .score(
                 &fixture_image("score_content.png"),
-                &fixture_image("score_style.png"),
+                &[&fixture_image("score_style.png")],
                 &fixture_image("score_image.png"),
             )
             .unwrap()
     };
     let plain = score(None);
     let weighted = score(Some(vec![2.0, 0.0, 0.5]));
-    assert_eq!(plain.style_layers, weighted.style_layers);
-    let per_layer: Vec<f64> = plain.style_layers.values().copied().collect();
+    assert_eq!(
+        plain.get("style").unwrap().layers,
+        weighted.get("style").unwrap().layers
+    );
+    let per_layer: Vec<f64> = plain
+        .get("style")
+        .unwrap()
+        .layers
+        .values()
+        .copied()
+        .collect();
     // (2·L₁ + 0·L₂ + 0.5·L₃) / 3
     let expected = (2.0 * per_layer[0] + 0.5 * per_layer[2]) / 3.0;
-    assert!((weighted.style_loss - expected).abs() <= 1e-12 * expected);
-    assert!((plain.style_loss - per_layer.iter().sum::<f64>() / 3.0).abs() <= 1e-12 * expected);
+    assert!((weighted.get("style").unwrap().value - expected).abs() <= 1e-12 * expected);
+    assert!(
+        (plain.get("style").unwrap().value - per_layer.iter().sum::<f64>() / 3.0).abs()
+            <= 1e-12 * expected
+    );
 }

@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The smallest growth from one scale to the next: 5%.
-pub const MIN_FACTOR: f64 = 1.05;
+use crate::Error;
 
 /// The scales of a coarse-to-fine run.
 ///
@@ -18,7 +17,8 @@ pub const MIN_FACTOR: f64 = 1.05;
 pub struct MultiScale {
     /// Longest side of the first scale.
     pub start: u32,
-    /// Each scale's side is the previous one's times this (at least [`MIN_FACTOR`]).
+    /// Each scale's side is the previous one's times this (at least
+    /// [`MIN_FACTOR`](Self::MIN_FACTOR)).
     pub factor: f64,
     /// Iterations at each scale before the last; `None` runs `iterations` at every scale.
     pub iterations_per_scale: Option<usize>,
@@ -35,6 +35,9 @@ impl Default for MultiScale {
 }
 
 impl MultiScale {
+    /// The smallest growth from one scale to the next: 5%.
+    pub const MIN_FACTOR: f64 = 1.05;
+
     /// The longest sides, from `start` growing by `factor`, ending exactly at `last`: strictly
     /// increasing, at most 64.
     pub fn sides(&self, last: u32) -> Vec<u32> {
@@ -51,15 +54,16 @@ impl MultiScale {
         sides
     }
 
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.start == 0 {
-            return Err("multiscale.start must be ≥ 1".into());
+            return Err(Error::Config("multiscale.start must be ≥ 1".into()));
         }
-        if !(self.factor.is_finite() && self.factor >= MIN_FACTOR) {
-            return Err(format!(
-                "multiscale.factor must be ≥ {MIN_FACTOR}, got {}",
+        if !(self.factor.is_finite() && self.factor >= Self::MIN_FACTOR) {
+            return Err(Error::Config(format!(
+                "multiscale.factor must be ≥ {}, got {}",
+                Self::MIN_FACTOR,
                 self.factor
-            ));
+            )));
         }
         Ok(())
     }

@@ -1,13 +1,15 @@
 use burn::tensor::Tensor;
 
-use super::{Evaluate, Point, Schedule, Step};
+use super::schedule::Schedule;
+use super::step::{Evaluate, Step};
 use crate::Error;
+use crate::objective::Point;
 
 /// Adam (Kingma & Ba) on the pixels, with `β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8` and a learning
 /// rate in 0–255 pixel levels: early steps move each pixel by about the learning rate.
 /// Iterates are clipped to 0–255.
 #[derive(Debug)]
-pub struct Adam {
+pub(crate) struct Adam {
     schedule: Schedule,
     moments: Option<(Tensor<4>, Tensor<4>)>,
 }

@@ -6,7 +6,7 @@ use burn::tensor::Tensor;
 /// Averaging cancels the oscillation of a fixed-step optimiser: the average of two images that
 /// a run flips between is the image between them.
 #[derive(Debug)]
-pub struct Average {
+pub(crate) struct Average {
     decay: f64,
     sum: Option<Tensor<4>>,
     weight: f64,

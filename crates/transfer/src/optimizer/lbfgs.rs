@@ -2,8 +2,10 @@ use std::collections::VecDeque;
 
 use burn::tensor::Tensor;
 
-use super::{Evaluate, Point, Step, dot};
+use super::step::dot;
+use super::step::{Evaluate, Step};
 use crate::Error;
+use crate::objective::Point;
 
 /// Limited-memory BFGS on the pixels, projected onto 0–255, with a backtracking (Armijo) line
 /// search.
@@ -16,7 +18,7 @@ use crate::Error;
 /// and a pair with `sᵀy ≤ 0` (which clipping can cause) is skipped, so the inverse-Hessian
 /// estimate stays positive definite.
 #[derive(Debug)]
-pub struct Lbfgs {
+pub(crate) struct Lbfgs {
     history: usize,
     first_step: f64,
     pairs: VecDeque<Pair>,

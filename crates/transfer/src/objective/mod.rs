@@ -1,0 +1,193 @@
+//! The quantity the optimiser minimises: a weighted list of loss terms (content, style,
+//! denoise) of an image, and its evaluation with one read-back per step.
+
+mod content;
+mod denoise;
+mod style;
+mod term;
+
+use std::cell::Cell;
+
+use burn::tensor::{DType, Tensor};
+use nst_losses::{NORMALIZATION_EPS, normalized_sum};
+use nst_vgg16::{Layer, Vgg16};
+
+use crate::{Error, Losses, StyleTransferConfig, Weighting};
+use content::ContentTerm;
+use denoise::DenoiseTerm;
+use style::{StyleLayers, StyleTerm};
+pub(crate) use term::Value;
+use term::{Activations, Term};
+
+/// The terms of one run, their targets computed once from the content and style images.
+pub(crate) struct Objective {
+    /// Every layer the terms read, in forward order.
+    layers: Vec<Layer>,
+    terms: Vec<Term>,
+    weighting: Weighting,
+    /// The divisors of [`Weighting::Initial`], set by the first evaluation.
+    initial: Cell<Option<Vec<f64>>>,
+    dtype: Option<DType>,
+}
+
+/// An image, its losses and the gradient of the objective there (without autodiff).
+pub(crate) struct Point {
+    pub image: Tensor<4>,
+    pub losses: Losses,
+    pub gradient: Tensor<4>,
+}
+
+impl Objective {
+    /// The content, style and denoise terms of `config`; several styles are blended with
+    /// `blend` (summing to 1). With `dtype`, the losses are computed in it (for `f64`
+    /// reference values).
+    pub fn new(
+        config: &StyleTransferConfig,
+        vgg: &Vgg16,
+        content: Tensor<4>,
+        styles: Vec<Tensor<4>>,
+        blend: &[f64],
+        dtype: Option<DType>,
+    ) -> Self {
+        let style_layers = StyleLayers {
+            layers: &config.style_layers,
+            weights: config.style_layer_weights.as_deref(),
+            normalize: config.gram_normalize,
+        };
+        let terms = vec![
+            Term {
+                name: "content",
+                weight: config.content_weight,
+                loss: Box::new(ContentTerm::new(
+                    vgg,
+                    content,
+                    &config.content_layers,
+                    dtype,
+                )),
+            },
+            Term {
+                name: "style",
+                weight: config.style_weight,
+                loss: Box::new(StyleTerm::new(vgg, styles, blend, style_layers, dtype)),
+            },
+            Term {
+                name: "denoise",
+                weight: config.denoise_weight,
+                loss: Box::new(DenoiseTerm),
+            },
+        ];
+        let mut layers: Vec<Layer> = terms.iter().flat_map(|t| t.loss.layers()).collect();
+        layers.sort();
+        layers.dedup();
+        Self {
+            layers,
+            terms,
+            weighting: config.weighting,
+            initial: Cell::new(None),
+            dtype,
+        }
+    }
+
+    /// The terms' names, in the order [`values`](Self::values) returns them.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.terms.iter().map(|term| term.name)
+    }
+
+    /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor.
+    pub fn values(&self, vgg: &Vgg16, image: Tensor<4>) -> Vec<Value> {
+        let features = vgg.forward(image.clone(), &self.layers);
+        let activations = Activations::new(image, self.layers.clone(), features, self.dtype);
+        self.terms
+            .iter()
+            .map(|term| term.loss.value(&activations))
+            .collect()
+    }
+
+    /// The weighted sum the optimiser descends.
+    fn total(&self, values: &[Value]) -> Result<Tensor<1>, Error> {
+        let weighted = self.terms.iter().map(|t| t.weight).zip(values);
+        let zero = || values[0].value.zeros_like();
+        Ok(match self.weighting {
+            Weighting::Normalized => normalized_sum(
+                weighted
+                    .filter(|(w, _)| *w > 0.0)
+                    .map(|(w, v)| (w, v.value.clone())),
+            )
+            .unwrap_or_else(zero),
+            Weighting::Raw => weighted
+                .map(|(w, v)| v.value.clone().mul_scalar(w))
+                .reduce(|a, b| a + b)
+                .unwrap_or_else(zero),
+            Weighting::Initial => {
+                let initial = match self.initial.take() {
+                    Some(initial) => initial,
+                    None => read_back(values.iter().map(|v| v.value.clone()))?,
+                };
+                let total = weighted
+                    .zip(&initial)
+                    .map(|((w, v), l0)| v.value.clone().mul_scalar(w / (l0 + NORMALIZATION_EPS)))
+                    .reduce(|a, b| a + b)
+                    .unwrap_or_else(zero);
+                self.initial.set(Some(initial));
+                total
+            }
+        })
+    }
+
+    /// The losses and the gradient of the objective at `x`: one forward and one backward
+    /// pass, and one transfer to the host of the losses and of the gradient's sum (not finite
+    /// if any entry is not).
+    pub fn evaluate(&self, vgg: &Vgg16, x: Tensor<4>) -> Result<Point, Error> {
+        let tracked = x.autodiff().require_grad();
+        let values = self.values(vgg, tracked.clone());
+        let total = self.total(&values)?;
+        let grads = total.clone().backward();
+        let gradient = tracked.grad(&grads).ok_or(Error::NoGradient)?;
+        let mut read = read_back(
+            values
+                .into_iter()
+                .map(|v| v.value)
+                .chain([total, gradient.clone().sum()]),
+        )?;
+        let (gradient_sum, total) = (read.pop(), read.pop());
+        let non_finite = |what, value| Error::NonFinite {
+            what,
+            iteration: 0,
+            value,
+            last_finite: None,
+        };
+        let (Some(gradient_sum), Some(total)) = (gradient_sum, total) else {
+            return Err(Error::Device("read back fewer values than sent".into()));
+        };
+        if let Some(&value) = read.iter().chain([&total]).find(|v| !v.is_finite()) {
+            return Err(non_finite("loss", value));
+        }
+        if !gradient_sum.is_finite() {
+            return Err(non_finite("gradient", gradient_sum));
+        }
+        Ok(Point {
+            image: tracked.inner(),
+            losses: Losses {
+                terms: self.names().map(str::to_owned).zip(read).collect(),
+                total,
+            },
+            gradient,
+        })
+    }
+}
+
+/// One-element tensors' values, copied to the host in one transfer.
+pub(crate) fn read_back(values: impl IntoIterator<Item = Tensor<1>>) -> Result<Vec<f64>, Error> {
+    let values: Vec<Tensor<1>> = values.into_iter().map(Tensor::inner).collect();
+    let count = values.len();
+    let read = Tensor::cat(values, 0)
+        .try_into_vec_as::<f64>()
+        .map_err(|e| Error::Device(e.to_string()))?;
+    if read.len() != count {
+        return Err(Error::Device(format!(
+            "read back {} values, not {count}",
+            read.len()
+        )));
+    }
+    Ok(read)
+}

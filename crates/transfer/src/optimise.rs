@@ -1,0 +1,114 @@
+//! One scale of a run: the iteration loop, the observer, and the iteration and last good
+//! image that errors carry.
+
+use std::cell::Cell;
+use std::time::Instant;
+
+use burn::tensor::Tensor;
+use image::RgbImage;
+use nst_vgg16::Vgg16;
+
+use crate::error::LastImage;
+use crate::objective::Objective;
+use crate::optimizer::{self, Average, Schedule};
+use crate::pixels::to_image;
+use crate::{Control, Error, Progress, StyleTransferConfig};
+
+/// Where a run is: the iteration and evaluation counters over all scales.
+pub(crate) struct Clock {
+    pub start: Instant,
+    pub iteration: usize,
+    pub iterations: usize,
+    pub evaluations: Cell<usize>,
+}
+
+/// What one scale works with.
+pub(crate) struct Scale<'a> {
+    pub config: &'a StyleTransferConfig,
+    pub vgg: &'a Vgg16,
+    pub objective: &'a Objective,
+    /// This scale's index and the number of scales.
+    pub index: (usize, usize),
+    pub iterations: usize,
+}
+
+/// Runs `scale.iterations` steps from `start`; returns the image (the running average, if the
+/// config averages) and whether the observer stopped the run.
+pub(crate) fn optimise(
+    scale: Scale,
+    start: Tensor<4>,
+    clock: &mut Clock,
+    observer: &mut impl FnMut(&Progress<'_>) -> Control,
+) -> Result<(RgbImage, bool), Error> {
+    let Scale {
+        config,
+        vgg,
+        objective,
+        index: (scale, scales),
+        iterations,
+    } = scale;
+    if iterations == 0 {
+        return Ok((to_image(&start)?, false));
+    }
+    let schedule = Schedule::new(config.step_size, config.step_decay, iterations);
+    let mut optimizer = optimizer::start(config.optimizer, schedule, config.history);
+    let mut average = Average::new(config.average);
+    let counter = &clock.evaluations;
+    let failed_at = Cell::new(clock.iteration + 1);
+    let mut evaluate = |x: Tensor<4>| {
+        counter.set(counter.get() + 1);
+        objective.evaluate(vgg, x).map_err(|e| match e {
+            Error::NonFinite { what, value, .. } => Error::NonFinite {
+                what,
+                iteration: failed_at.get(),
+                value,
+                last_finite: None,
+            },
+            e => e,
+        })
+    };
+    // On a non-finite loss, the error carries the last good image.
+    let with_last = |error: Error, last: &Tensor<4>| match error {
+        Error::NonFinite {
+            what,
+            iteration,
+            value,
+            ..
+        } => match to_image(last) {
+            Ok(image) => Error::NonFinite {
+                what,
+                iteration,
+                value,
+                last_finite: Some(LastImage(image)),
+            },
+            Err(read_back) => read_back,
+        },
+        e => e,
+    };
+    let mut point = evaluate(start.clone()).map_err(|e| with_last(e, &start))?;
+    for step in 1..=iterations {
+        clock.iteration += 1;
+        failed_at.set(clock.iteration);
+        let previous = average.value().unwrap_or_else(|| point.image.clone());
+        point = optimizer
+            .step(point, step, &mut evaluate)
+            .map_err(|e| with_last(e, &previous))?;
+        average.update(&point.image);
+        let shown = average.value().unwrap_or_else(|| point.image.clone());
+        let progress = Progress {
+            iteration: clock.iteration,
+            iterations: clock.iterations,
+            evaluations: counter.get(),
+            scale,
+            scales,
+            losses: point.losses.clone(),
+            elapsed: clock.start.elapsed(),
+            image: &shown,
+        };
+        if observer(&progress) == Control::Stop {
+            return Ok((to_image(&shown)?, true));
+        }
+    }
+    let last = average.value().unwrap_or(point.image);
+    Ok((to_image(&last)?, false))
+}
