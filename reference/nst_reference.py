@@ -317,7 +317,7 @@ def _cmd_activations(args) -> int:
 
 
 def smooth_image(h: int, w: int, seed: int, radius: int) -> np.ndarray:
-    """Deterministic smooth-ish HxWx3 test image, float64 in 0..255: colour gradients plus
+    """Deterministic smooth-ish HxWx3 test image, float64 in 0..255: color gradients plus
     box-blurred (size 2*radius+1) Gaussian noise, rounded."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)

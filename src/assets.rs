@@ -2,6 +2,8 @@
 
 use image::RgbImage;
 
+use crate::Error;
+
 /// "Chelsea the cat" by Stefan van der Walt, CC0 (from scikit-image's sample data).
 pub const CONTENT_PNG: &[u8] = include_bytes!("../assets/chelsea.png");
 
@@ -9,11 +11,11 @@ pub const CONTENT_PNG: &[u8] = include_bytes!("../assets/chelsea.png");
 pub const STYLE_JPEG: &[u8] = include_bytes!("../assets/hubble_deep_field.jpg");
 
 /// The default content image, decoded.
-pub fn content() -> Result<RgbImage, String> {
-    crate::io::decode_rgb(CONTENT_PNG)
+pub fn content() -> Result<RgbImage, Error> {
+    Ok(crate::io::decode_rgb(CONTENT_PNG)?)
 }
 
 /// The default style image, decoded.
-pub fn style() -> Result<RgbImage, String> {
-    crate::io::decode_rgb(STYLE_JPEG)
+pub fn style() -> Result<RgbImage, Error> {
+    Ok(crate::io::decode_rgb(STYLE_JPEG)?)
 }

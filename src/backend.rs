@@ -8,6 +8,8 @@ use std::fmt;
 
 use burn::tensor::Device;
 
+use crate::Error;
+
 /// A backend a user can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Backend {
@@ -60,9 +62,9 @@ impl Backend {
     ///
     /// GPU backends are opened eagerly, so a missing driver or adapter is an error here
     /// rather than a panic at the first tensor operation.
-    pub fn open(self) -> Result<Selected, BackendError> {
+    pub fn open(self) -> Result<Selected, Error> {
         if !self.is_compiled() {
-            return Err(BackendError::NotCompiled(self.name()));
+            return Err(Error::BackendNotCompiled(self.name()));
         }
         match self {
             Backend::Auto => Ok(auto()),
@@ -81,13 +83,13 @@ impl fmt::Display for Backend {
 }
 
 impl std::str::FromStr for Backend {
-    type Err = BackendError;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Backend::ALL
             .into_iter()
             .find(|b| b.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| BackendError::Unknown(s.to_owned()))
+            .ok_or_else(|| Error::UnknownBackend(s.to_owned()))
     }
 }
 
@@ -116,25 +118,6 @@ impl fmt::Display for Selected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.backend, self.hardware)
     }
-}
-
-/// Why a backend could not be opened.
-#[derive(Debug, thiserror::Error)]
-pub enum BackendError {
-    /// The name is not a backend.
-    #[error("unknown backend `{0}` (expected one of auto, cpu, ndarray, wgpu, cuda)")]
-    Unknown(String),
-    /// The backend's cargo feature was off when this binary was built.
-    #[error("this build of nst has no `{0}` backend: rebuild with `--features {0}`")]
-    NotCompiled(&'static str),
-    /// The driver or adapter is missing or failed to start.
-    #[error("could not open the {backend} backend: {reason}")]
-    Unavailable {
-        /// The backend asked for.
-        backend: &'static str,
-        /// What the driver said.
-        reason: String,
-    },
 }
 
 /// CUDA if it opens, then a hardware wgpu adapter, then the CPU.
@@ -170,7 +153,7 @@ fn cpu_name() -> String {
 
 #[cfg(feature = "ndarray")]
 #[allow(deprecated)] // the CLI offers the deprecated backend on purpose
-fn ndarray() -> Result<Selected, BackendError> {
+fn ndarray() -> Result<Selected, Error> {
     Ok(Selected::new(
         Backend::Ndarray,
         Device::ndarray(),
@@ -179,8 +162,8 @@ fn ndarray() -> Result<Selected, BackendError> {
 }
 
 #[cfg(not(feature = "ndarray"))]
-fn ndarray() -> Result<Selected, BackendError> {
-    Err(BackendError::NotCompiled("ndarray"))
+fn ndarray() -> Result<Selected, Error> {
+    Err(Error::BackendNotCompiled("ndarray"))
 }
 
 #[cfg(feature = "wgpu")]
@@ -196,7 +179,7 @@ fn hardware_adapters() -> [(); 0] {
 
 /// wgpu on `kind`, or on wgpu's default adapter.
 #[cfg(feature = "wgpu")]
-fn wgpu(kind: Option<burn::tensor::DeviceKind>) -> Result<Selected, BackendError> {
+fn wgpu(kind: Option<burn::tensor::DeviceKind>) -> Result<Selected, Error> {
     let options = Device::wgpu_options();
     // Vulkan only on Linux: it reaches every current GPU there, and wgpu's OpenGL fallback
     // would only add an EGL probe to the adapter search.
@@ -206,7 +189,7 @@ fn wgpu(kind: Option<burn::tensor::DeviceKind>) -> Result<Selected, BackendError
         Some(kind) => options.device_kind(kind),
         None => options,
     };
-    let device = options.init().map_err(|e| BackendError::Unavailable {
+    let device = options.init().map_err(|e| Error::BackendUnavailable {
         backend: "wgpu",
         reason: e.to_string(),
     })?;
@@ -215,14 +198,14 @@ fn wgpu(kind: Option<burn::tensor::DeviceKind>) -> Result<Selected, BackendError
 }
 
 #[cfg(not(feature = "wgpu"))]
-fn wgpu(_kind: Option<()>) -> Result<Selected, BackendError> {
-    Err(BackendError::NotCompiled("wgpu"))
+fn wgpu(_kind: Option<()>) -> Result<Selected, Error> {
+    Err(Error::BackendNotCompiled("wgpu"))
 }
 
 /// The first CUDA device, opened now: the CUDA runtime panics when there is no driver, so
 /// the panic is caught and its message returned.
 #[cfg(feature = "cuda")]
-fn cuda() -> Result<Selected, BackendError> {
+fn cuda() -> Result<Selected, Error> {
     let device = Device::cuda(0);
     let probe = device.clone();
     let hook = std::panic::take_hook();
@@ -231,7 +214,7 @@ fn cuda() -> Result<Selected, BackendError> {
     std::panic::set_hook(hook);
     match opened {
         Ok(hardware) => Ok(Selected::new(Backend::Cuda, device, hardware)),
-        Err(payload) => Err(BackendError::Unavailable {
+        Err(payload) => Err(Error::BackendUnavailable {
             backend: "cuda",
             reason: payload
                 .downcast_ref::<String>()
@@ -243,8 +226,8 @@ fn cuda() -> Result<Selected, BackendError> {
 }
 
 #[cfg(not(feature = "cuda"))]
-fn cuda() -> Result<Selected, BackendError> {
-    Err(BackendError::NotCompiled("cuda"))
+fn cuda() -> Result<Selected, Error> {
+    Err(Error::BackendNotCompiled("cuda"))
 }
 
 /// The name the device's driver reports, opening the device.
@@ -267,7 +250,7 @@ mod tests {
         }
         assert!(matches!(
             "tpu".parse::<Backend>(),
-            Err(BackendError::Unknown(_))
+            Err(Error::UnknownBackend(_))
         ));
     }
 

@@ -133,11 +133,7 @@ pub fn measure(
         ..config.clone()
     };
     let session = StyleTransfer::with_model(config, vgg);
-    let embedded = |image: Result<RgbImage, String>| image.map_err(Error::Config);
-    let (content, style) = (
-        embedded(crate::assets::content())?,
-        embedded(crate::assets::style())?,
-    );
+    let (content, style) = (crate::assets::content()?, crate::assets::style()?);
     let layers = session.config().layers();
 
     let mut measurements = Vec::with_capacity(sides.len());
@@ -150,7 +146,7 @@ pub fn measure(
         let rss = PeakRss::reset();
         let mut pool = 0;
         let mut ends = Vec::with_capacity(repeats.warmup + repeats.samples);
-        session.run_with(&content, &style, |progress| {
+        session.run_with(&content, &[&style], |progress| {
             ends.push(progress.elapsed.as_secs_f64());
             if let Some(usage) = device.memory_pool_usage() {
                 pool = pool.max(usage.bytes_reserved);

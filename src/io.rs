@@ -4,45 +4,29 @@ pub use nst_transfer::{decode_rgb, decode_rgb_with, load_rgb, load_rgb_with};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::{ImageFormat, RgbImage};
 use tempfile::NamedTempFile;
 
-/// Errors from writing images and files.
-#[derive(Debug, thiserror::Error)]
-pub enum IoError {
-    /// The output's extension names no format this build can write.
-    #[error(
-        "cannot tell the image format of {0} from its extension (use .png, .jpg, .webp, .tif or .bmp)"
-    )]
-    UnknownFormat(PathBuf),
-    /// The output could not be written.
-    #[error("cannot write {path}: {reason}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-}
+use crate::Error;
 
 /// The format an output path's extension names.
-pub fn output_format(path: &Path) -> Result<ImageFormat, IoError> {
+pub fn output_format(path: &Path) -> Result<ImageFormat, Error> {
     ImageFormat::from_path(path)
         .ok()
         .filter(|format| format.writing_enabled())
-        .ok_or_else(|| IoError::UnknownFormat(path.to_owned()))
+        .ok_or_else(|| Error::UnknownFormat(path.to_owned()))
 }
 
 /// Checks, before a long run, that a file can be created in `path`'s folder.
-pub fn check_writable(path: &Path) -> Result<(), IoError> {
+pub fn check_writable(path: &Path) -> Result<(), Error> {
     staging_file(path).map(drop)
 }
 
 /// Writes `image` to `path` in the format its extension names, atomically: the bytes go to a
 /// temporary file in the same folder, which is then renamed over `path`.
-pub fn save_atomic(image: &RgbImage, path: &Path) -> Result<(), IoError> {
+pub fn save_atomic(image: &RgbImage, path: &Path) -> Result<(), Error> {
     let format = output_format(path)?;
     write_atomic(path, |writer| {
         image.write_to(writer, format).map_err(|e| e.to_string())
@@ -55,7 +39,7 @@ pub fn save_atomic_with_text(
     image: &RgbImage,
     path: &Path,
     text: &[(&str, &str)],
-) -> Result<(), IoError> {
+) -> Result<(), Error> {
     if output_format(path)? != ImageFormat::Png || text.is_empty() {
         return save_atomic(image, path);
     }
@@ -79,8 +63,8 @@ pub fn save_atomic_with_text(
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<&File>) -> Result<(), String>,
-) -> Result<(), IoError> {
-    let error = |reason: String| IoError::Write {
+) -> Result<(), Error> {
+    let error = |reason: String| Error::Write {
         path: path.to_owned(),
         reason,
     };
@@ -93,8 +77,8 @@ pub fn write_atomic(
 }
 
 /// Syncs a staged file, gives it the usual `rw-r--r--` mode and renames it to `path`.
-pub fn persist(staged: NamedTempFile, path: &Path) -> Result<(), IoError> {
-    let error = |e: std::io::Error| IoError::Write {
+pub fn persist(staged: NamedTempFile, path: &Path) -> Result<(), Error> {
+    let error = |e: std::io::Error| Error::Write {
         path: path.to_owned(),
         reason: e.to_string(),
     };
@@ -105,7 +89,7 @@ pub fn persist(staged: NamedTempFile, path: &Path) -> Result<(), IoError> {
 }
 
 /// A temporary file in the same folder as `path`, so that a rename can replace `path`.
-pub fn staging_file(path: &Path) -> Result<NamedTempFile, IoError> {
+pub fn staging_file(path: &Path) -> Result<NamedTempFile, Error> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -113,7 +97,7 @@ pub fn staging_file(path: &Path) -> Result<NamedTempFile, IoError> {
     tempfile::Builder::new()
         .prefix(".nst-")
         .tempfile_in(folder)
-        .map_err(|e| IoError::Write {
+        .map_err(|e| Error::Write {
             path: path.to_owned(),
             reason: e.to_string(),
         })

@@ -3,8 +3,9 @@
 //! This crate bundles the workspace so that an application needs one dependency:
 //! [`vgg16`] (the feature extractor and its weights), [`losses`] (content, style and
 //! total-variation losses) and [`transfer`] (the optimisation), plus the [`assets`] the CLI
-//! uses by default, [`io`] helpers that write images atomically and the [`recipe`] every
-//! output PNG carries.
+//! uses by default, [`io`] helpers that write images atomically, the [`recipe`] every
+//! output PNG carries and the [`backend`] a user names; it re-exports [`image`], so an
+//! application needs no version of its own. The command line is the `nst-cli` crate.
 //!
 //! ```no_run
 //! use nst::{StyleTransfer, StyleTransferConfig};
@@ -24,16 +25,19 @@
 pub mod assets;
 pub mod backend;
 pub mod bench;
+mod error;
 pub mod io;
 pub mod recipe;
 
+pub use image;
 pub use nst_losses as losses;
 pub use nst_transfer as transfer;
 pub use nst_vgg16 as vgg16;
 
-pub use backend::{Backend, BackendError, Selected};
+pub use backend::{Backend, Selected};
+pub use error::Error;
 pub use nst_transfer::{
-    Control, Error, Init, Losses, Progress, Scores, StyleTransfer, StyleTransferConfig,
+    Control, Init, Losses, Preset, Progress, Scores, StyleTransfer, StyleTransferConfig,
 };
 pub use nst_vgg16::{Flavour, Layer, Pooling};
 

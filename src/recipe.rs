@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::StyleTransferConfig;
+use crate::{Error, StyleTransferConfig};
 
 /// The PNG text chunk (iTXt) that holds the recipe, as JSON.
 pub const PNG_KEY: &str = "nst:recipe";
@@ -39,49 +39,18 @@ pub struct Input {
     pub sha256: String,
 }
 
-/// Errors from reading or checking a recipe.
-#[derive(Debug, thiserror::Error)]
-pub enum RecipeError {
-    /// The image cannot be read as a PNG.
-    #[error("cannot read {}: {reason}", path.display())]
-    Read {
-        /// The image.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// The PNG has no recipe.
-    #[error("{} has no nst recipe (only PNGs written by nst carry one)", .0.display())]
-    Missing(PathBuf),
-    /// The recipe is not valid JSON for this version.
-    #[error("the recipe in {} is invalid: {reason}", path.display())]
-    Invalid {
-        /// The image.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// A file differs from the one the recipe was made with.
-    #[error("{} has changed since the recipe was made (sha256 {actual}, recipe says {expected})", path.display())]
-    Changed {
-        /// The file.
-        path: PathBuf,
-        /// Its hash now.
-        actual: String,
-        /// The recipe's hash.
-        expected: String,
-    },
-}
-
 impl Recipe {
     /// The recipe as pretty JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<String, Error> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::InvalidRecipe {
+            where_: "of this run".into(),
+            reason: e.to_string(),
+        })
     }
 
     /// Reads the recipe embedded in a PNG.
-    pub fn read(path: &Path) -> Result<Recipe, RecipeError> {
-        let fail = |reason: String| RecipeError::Read {
+    pub fn read(path: &Path) -> Result<Recipe, Error> {
+        let fail = |reason: String| Error::Read {
             path: path.to_owned(),
             reason,
         };
@@ -94,10 +63,10 @@ impl Recipe {
             .utf8_text
             .iter()
             .find(|chunk| chunk.keyword == PNG_KEY)
-            .ok_or_else(|| RecipeError::Missing(path.to_owned()))?;
+            .ok_or_else(|| Error::NoRecipe(path.to_owned()))?;
         let text = chunk.get_text().map_err(|e| fail(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| RecipeError::Invalid {
-            path: path.to_owned(),
+        serde_json::from_str(&text).map_err(|e| Error::InvalidRecipe {
+            where_: format!("in {}", path.display()),
             reason: e.to_string(),
         })
     }
@@ -123,13 +92,13 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// Checks that `path` still has the hash `expected`.
-pub fn verify(path: &Path, expected: &str) -> Result<(), RecipeError> {
-    let actual = sha256_file(path).map_err(|e| RecipeError::Read {
+pub fn verify(path: &Path, expected: &str) -> Result<(), Error> {
+    let actual = sha256_file(path).map_err(|e| Error::Read {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
     if actual != expected {
-        return Err(RecipeError::Changed {
+        return Err(Error::Changed {
             path: path.to_owned(),
             actual,
             expected: expected.to_owned(),

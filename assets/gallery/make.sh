@@ -9,7 +9,7 @@ run() {
     shift
     "$nst" --backend cpu --size 320 --content ../chelsea.png "$@" -o "$name.png"
 }
-run seed --style ../hubble_deep_field.jpg
+run normalized --style ../hubble_deep_field.jpg
 run gatys --preset gatys --iterations 150 --style ../hubble_deep_field.jpg
 run gatys-luminance --preset gatys --iterations 150 --style ../hubble_deep_field.jpg \
     --preserve-colors luminance

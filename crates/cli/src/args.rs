@@ -35,17 +35,20 @@ pub struct RunArgs {
     /// Output image; the format follows the extension. PNGs carry the run's recipe.
     #[arg(short, long, default_value = "stylized.png")]
     pub output: PathBuf,
-    /// Number of iterations (at the final scale, with --multiscale) [seed: 100, gatys: 300].
+    /// Number of iterations (at the final scale, with --multiscale) [normalized: 100, gatys: 300].
     #[arg(long)]
     pub iterations: Option<usize>,
-    /// Optimiser: seed (normalised gradient descent), adam or lbfgs [seed: seed, gatys: lbfgs].
+    /// Optimiser: normalized-descent, adam or lbfgs [normalized: normalized-descent, gatys:
+    /// lbfgs].
     #[arg(long)]
     pub optimizer: Option<Optimizer>,
-    /// Step size in pixel levels: per gradient standard deviation (seed), the learning rate
+    /// Step size in pixel levels: per gradient standard deviation (normalized-descent), the learning
+    /// rate
     /// (adam), the largest pixel change of a gradient step (lbfgs) [10].
     #[arg(long)]
     pub step_size: Option<f64>,
-    /// The last iteration's step size as a fraction of the first (seed, adam).
+    /// The last iteration's step size as a fraction of the first (normalized-descent,
+    /// adam).
     #[arg(long)]
     pub step_decay: Option<f64>,
     /// Return an exponential moving average of the iterates with this decay (0: off).
@@ -54,27 +57,27 @@ pub struct RunArgs {
     /// Curvature pairs L-BFGS remembers [100].
     #[arg(long)]
     pub history: Option<usize>,
-    /// Weight of the content loss [seed: 1.5, gatys: 5].
+    /// Weight of the content loss [normalized: 1.5, gatys: 5].
     #[arg(long)]
     pub content_weight: Option<f64>,
-    /// Weight of the style loss [seed: 10, gatys: 500].
+    /// Weight of the style loss [normalized: 10, gatys: 500].
     #[arg(long)]
     pub style_weight: Option<f64>,
-    /// Weight of the total-variation (denoise) loss [seed: 0.3, gatys: 0.001].
+    /// Weight of the total-variation (denoise) loss [normalized: 0.3, gatys: 0.001].
     #[arg(long)]
     pub denoise_weight: Option<f64>,
     /// How the losses are combined: normalized (each divided by its current value), initial
-    /// (by its value at the start) or raw [seed: normalized, gatys: raw].
+    /// (by its value at the start) or raw [normalized: normalized, gatys: raw].
     #[arg(long)]
     pub weighting: Option<Weighting>,
     /// Starting image: noise (uniform in [128, 129)), content, style-statistics (noise with
-    /// the style's colour statistics) or an image file [seed: noise, gatys: content].
+    /// the style's color statistics) or an image file [normalized: noise, gatys: content].
     #[arg(long)]
     pub init: Option<String>,
-    /// Seed of the initial noise.
+    /// Seed of the random number generator behind the initial noise.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Keep the content's colours: luminance (transfer on luma only) or histogram (recolour
+    /// Keep the content's colors: luminance (transfer on luma only) or histogram (recolor
     /// the style to the content's palette first).
     #[arg(long)]
     pub preserve_colors: Option<PreserveColors>,
@@ -193,9 +196,9 @@ pub struct ModelArgs {
     /// Compute backend: auto (a GPU if there is one, else the CPU), cpu, ndarray, wgpu, cuda.
     #[arg(long, default_value = "auto")]
     pub backend: String,
-    /// Starting recipe: seed (this project's defaults) or gatys (Gatys et al. as
-    /// neural-style runs it); the other options override it.
-    #[arg(long, default_value = "seed")]
+    /// Starting recipe: normalized (normalised losses and descent, this project's default)
+    /// or gatys (Gatys et al. as neural-style runs it); the other options override it.
+    #[arg(long, default_value = "normalized")]
     pub preset: Preset,
     /// Content image (default: the embedded photo of a cat).
     #[arg(long, value_name = "PATH")]
@@ -217,18 +220,18 @@ pub struct ModelArgs {
     /// brush strokes above 1, finer below.
     #[arg(long, default_value_t = 1.0)]
     pub style_scale: f64,
-    /// Content layers, by name or index (conv1_1 … conv5_3, 0 … 12) [seed: conv3_1, gatys:
+    /// Content layers, by name or index (conv1_1 … conv5_3, 0 … 12) [normalized: conv3_1, gatys:
     /// conv4_2].
     #[arg(long, value_name = "L,..")]
     pub content_layers: Option<String>,
-    /// Style layers, by name or index; `all` for all 13 [seed: all, gatys: conv1_1, conv2_1,
+    /// Style layers, by name or index; `all` for all 13 [normalized: all, gatys: conv1_1, conv2_1,
     /// conv3_1, conv4_1, conv5_1].
     #[arg(long, value_name = "L,..")]
     pub style_layers: Option<String>,
     /// One weight per style layer.
     #[arg(long, value_name = "W,..", value_delimiter = ',')]
     pub style_layer_weights: Option<Vec<f64>>,
-    /// Divide each Gram matrix by H·W·C [seed: false, gatys: true].
+    /// Divide each Gram matrix by H·W·C [normalized: false, gatys: true].
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub gram_normalize: Option<bool>,
     /// Pooling between VGG-16's blocks: max or avg.
@@ -324,7 +327,7 @@ impl RunArgs {
             && config.weighting == Weighting::Normalized
             && self.weighting.is_none()
         {
-            // The seed's weighting changes every iteration; L-BFGS needs one objective.
+            // The normalized weighting changes every iteration; L-BFGS needs one objective.
             config.weighting = Weighting::Initial;
         }
         config.validate()?;

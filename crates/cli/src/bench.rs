@@ -1,8 +1,8 @@
 use anyhow::Result;
 use nst::bench::{Measurement, Repeats, measure};
 
-use super::args::BenchArgs;
-use super::stylize::{open_backend, resolve_weights};
+use crate::args::BenchArgs;
+use crate::session::{open_backend, resolve_weights};
 
 /// `nst bench`: times iterations on each backend and size and prints a Markdown table.
 pub fn bench(args: BenchArgs) -> Result<()> {

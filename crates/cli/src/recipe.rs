@@ -2,22 +2,20 @@ use anyhow::{Context, Result};
 use nst::Backend;
 use nst::recipe::Recipe;
 
-use super::args::RecipeArgs;
-use super::stylize::{Outputs, check_memory, execute, load_images, load_session};
+use crate::args::RecipeArgs;
+use crate::inputs::load_images;
+use crate::outputs::Outputs;
+use crate::run::execute;
+use crate::session::{check_memory, load_session};
 
 /// `nst recipe IMAGE [--rerun OUTPUT]`: prints the recipe, or reruns it on the CPU.
 pub fn recipe(args: RecipeArgs) -> Result<()> {
     let recipe = Recipe::read(&args.image)?;
     let Some(output) = args.rerun else {
-        println!("{}", recipe.to_json());
+        println!("{}", recipe.to_json()?);
         return Ok(());
     };
-    let outputs = Outputs {
-        output,
-        sheet: None,
-        log_json: None,
-        save_every: None,
-    };
+    let outputs = Outputs::image(output);
     outputs.check()?;
     let sources = std::iter::once(&recipe.content).chain(&recipe.styles);
     for source in sources.clone() {

@@ -1,5 +1,5 @@
-use image::RgbImage;
-use image::imageops::{self, FilterType};
+use nst::image::RgbImage;
+use nst::image::imageops::{self, FilterType};
 
 /// The images side by side, each scaled (Lanczos3) to `height`.
 pub fn side_by_side(images: &[&RgbImage], height: u32) -> RgbImage {

@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use nst::image;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../../tests/fixtures")
         .join(name)
 }
 
@@ -501,7 +502,7 @@ fn a_non_finite_loss_stops_and_keeps_the_last_finite_image() {
     let line = assert_error_line(&output, "the loss became inf at iteration 1");
     assert!(line.contains("saved the last finite image"), "{line}");
     let image = image::open(&out).unwrap().to_rgb8();
-    // The seed's start: noise in [128, 129), which rounds to 128 or 129.
+    // The default start: noise in [128, 129), which rounds to 128 or 129.
     assert!(image.as_raw().iter().all(|&v| v == 128 || v == 129));
     assert_eq!(names(dir.path()), ["out.png"]);
 }

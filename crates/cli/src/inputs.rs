@@ -1,0 +1,108 @@
+//! The images of a run, read from files or the embedded defaults, and where they came from.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use nst::image::RgbImage;
+use nst::recipe::{Input, Recipe};
+use nst::{Backend, StyleTransfer};
+
+use crate::args::ModelArgs;
+
+/// The images of a run and where they came from.
+pub struct Inputs {
+    pub content: RgbImage,
+    pub styles: Vec<RgbImage>,
+    sources: Vec<Input>,
+}
+
+impl Inputs {
+    /// Where each image came from: the content, then the styles.
+    pub fn sources(&self) -> &[Input] {
+        &self.sources
+    }
+
+    /// The styles, borrowed, as a run takes them.
+    pub fn styles(&self) -> Vec<&RgbImage> {
+        self.styles.iter().collect()
+    }
+
+    /// The recipe of running `session` on these inputs.
+    pub fn recipe(&self, session: &StyleTransfer, backend: Backend) -> Result<Recipe> {
+        let weights = session
+            .config()
+            .weights
+            .as_deref()
+            .context("the weights were not resolved")?;
+        let weights_sha256 = nst::recipe::sha256_file(weights)
+            .with_context(|| format!("cannot hash {}", weights.display()))?;
+        Ok(Recipe {
+            nst_version: env!("CARGO_PKG_VERSION").to_owned(),
+            config: session.config().clone(),
+            content: self.sources[0].clone(),
+            styles: self.sources[1..].to_vec(),
+            weights_sha256,
+            backend: backend.name().to_owned(),
+        })
+    }
+}
+
+/// Loads the content and style images (or the embedded defaults) and hashes their bytes.
+pub fn load_inputs(model: &ModelArgs) -> Result<Inputs> {
+    let styles: Vec<Option<&Path>> = match model.style.as_slice() {
+        [] => vec![None],
+        paths => paths.iter().map(|p| Some(p.as_path())).collect(),
+    };
+    load_images(model.content.as_deref(), &styles, model.max_image_mib << 20)
+}
+
+/// Loads a content and style images, refusing any whose decoded pixels take more than
+/// `max_bytes`; `None` is the embedded default.
+pub fn load_images(
+    content: Option<&Path>,
+    styles: &[Option<&Path>],
+    max_bytes: u64,
+) -> Result<Inputs> {
+    let (content, source) =
+        load_image(content, nst::assets::CONTENT_PNG, max_bytes).context("content image")?;
+    let mut inputs = Inputs {
+        content,
+        styles: Vec::with_capacity(styles.len()),
+        sources: vec![source],
+    };
+    for path in styles {
+        let (style, source) =
+            load_image(*path, nst::assets::STYLE_JPEG, max_bytes).context("style image")?;
+        inputs.styles.push(style);
+        inputs.sources.push(source);
+    }
+    Ok(inputs)
+}
+
+fn load_image(path: Option<&Path>, default: &[u8], max_bytes: u64) -> Result<(RgbImage, Input)> {
+    let (image, bytes) = match path {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| nst::transfer::Error::Read {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+            let image = nst::io::decode_rgb_with(&bytes, max_bytes).map_err(|e| match e {
+                nst::transfer::Error::Decode { reason } => nst::transfer::Error::Read {
+                    path: path.to_owned(),
+                    reason,
+                },
+                e => e,
+            })?;
+            (image, bytes)
+        }
+        None => (
+            nst::io::decode_rgb_with(default, max_bytes)?,
+            default.to_vec(),
+        ),
+    };
+    let source = Input {
+        path: path.map(Path::to_owned),
+        sha256: nst::recipe::sha256(&bytes),
+    };
+    Ok((image, source))
+}

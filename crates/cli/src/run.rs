@@ -1,0 +1,160 @@
+//! `nst [OPTIONS]`: a style transfer with a progress bar, writing the image and the optional
+//! log, snapshots and contact sheet.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use nst::recipe::Recipe;
+use nst::{Control, Progress, StyleTransfer};
+
+use crate::args::RunArgs;
+use crate::inputs::{Inputs, load_inputs};
+use crate::outputs::{JsonLog, Outputs};
+use crate::session::{check_memory, load_session};
+use crate::sheet;
+
+/// Set by the first Ctrl-C: the run stops after the current iteration and keeps its image.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The run was stopped by Ctrl-C; the image so far was saved.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted after iteration {done} of {total}; saved the image so far to {}", output.display())]
+pub struct Interrupted {
+    done: usize,
+    total: usize,
+    output: PathBuf,
+}
+
+/// `nst [OPTIONS]`: runs a style transfer and writes the result.
+pub fn stylize(args: RunArgs) -> Result<()> {
+    let config = args.config()?;
+    let outputs = Outputs {
+        output: args.output,
+        sheet: args.sheet,
+        log_json: args.log_json,
+        save_every: args.save_every,
+    };
+    outputs.check()?;
+    let inputs = load_inputs(&args.model)?;
+    let (session, backend) = load_session(config, args.model.backend()?)?;
+    check_memory(session.config(), inputs.content.dimensions(), backend)?;
+    let recipe = inputs.recipe(&session, backend)?;
+    execute(&session, &inputs, &outputs, &recipe)
+}
+
+/// Runs `session` on `inputs` with a progress bar, and writes the outputs; PNGs get `recipe`.
+///
+/// The image is written whatever happens to the log, snapshots and sheet: if one of them
+/// cannot be written, the run goes on without it, and the error is returned once the image
+/// is saved.
+pub fn execute(
+    session: &StyleTransfer,
+    inputs: &Inputs,
+    outputs: &Outputs,
+    recipe: &Recipe,
+) -> Result<()> {
+    ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130); // a second Ctrl-C quits at once
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    let recipe_json = recipe.to_json()?;
+    let text = [(nst::recipe::PNG_KEY, recipe_json.as_str())];
+    let bar = progress_bar(session.config().iterations);
+    let mut log = outputs
+        .log_json
+        .as_deref()
+        .map(JsonLog::create)
+        .transpose()?;
+    let mut side_failure: Option<anyhow::Error> = None;
+    let (mut done, mut total) = (0, session.config().iterations);
+    let result = session.run_with(&inputs.content, &inputs.styles(), |progress| {
+        (done, total) = (progress.iteration, progress.iterations);
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(losses_message(progress));
+        if side_failure.is_none() {
+            let written = log
+                .as_mut()
+                .map_or(Ok(()), |log| log.write(progress))
+                .and_then(|()| outputs.save_snapshot(progress, &text));
+            side_failure = written.err();
+        }
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    });
+    bar.finish_and_clear();
+    let result = match result {
+        Err(nst::transfer::Error::NonFinite {
+            what,
+            iteration,
+            value,
+            last_finite: Some(last),
+        }) => {
+            nst::io::save_atomic_with_text(&last.0, &outputs.output, &text)?;
+            anyhow::bail!(
+                "the {what} became {value} at iteration {iteration}; saved the last finite image \
+                 to {} (try smaller weights or step size)",
+                outputs.output.display()
+            );
+        }
+        result => result?,
+    };
+    nst::io::save_atomic_with_text(&result, &outputs.output, &text)?;
+    if let (Some(path), None) = (&outputs.sheet, &side_failure) {
+        let mut row = vec![&inputs.content, &result];
+        row.extend(&inputs.styles);
+        side_failure = nst::io::save_atomic(&sheet::side_by_side(&row, result.height()), path)
+            .context("--sheet")
+            .err();
+    }
+    if let Some(error) = side_failure {
+        anyhow::bail!(
+            "{error:#}; the image was written to {}",
+            outputs.output.display()
+        );
+    }
+    if done < total && INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Interrupted {
+            done,
+            total,
+            output: outputs.output.clone(),
+        }
+        .into());
+    }
+    println!(
+        "wrote {} ({}×{}, {done} iterations in {:.1?})",
+        outputs.output.display(),
+        result.width(),
+        result.height(),
+        bar.elapsed()
+    );
+    Ok(())
+}
+
+/// `content 1.234e5  style …`: each loss term's value.
+fn losses_message(progress: &Progress<'_>) -> String {
+    let terms = progress.losses.terms.iter();
+    terms
+        .map(|(name, value)| format!("{name} {value:.3e}"))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+fn progress_bar(iterations: usize) -> ProgressBar {
+    let bar = ProgressBar::new(iterations as u64);
+    let style = ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} it  {msg}  {per_sec} [{elapsed_precise} < {eta_precise}]",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(500));
+    bar
+}
