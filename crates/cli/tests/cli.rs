@@ -608,3 +608,67 @@ fn snapshots_survive_a_crash() {
     }
     assert!(!out.exists());
 }
+
+#[test]
+fn a_headless_run_prints_only_its_backend_and_one_error_line() {
+    // `--backend auto` probes wgpu; on a machine with Mesa's Vulkan drivers (CI installs
+    // lavapipe) and no XDG_RUNTIME_DIR, the device-select layer would print its own errors.
+    let output = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NODEVICE_SELECT")
+        .args([
+            "--weights",
+            "/nonexistent.onnx",
+            "--size",
+            "32",
+            "--iterations",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() <= 2, "{stderr}");
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(last.starts_with("nst: error: "), "{stderr}");
+    // The OS's reason, once.
+    assert_eq!(last.matches("No such file").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_log_that_cannot_be_written_fails_after_the_image_is_written() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: this system has no /dev/full to stand for a full disk");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    let output = nst(&[
+        "--backend",
+        "cpu",
+        "--size",
+        "32",
+        "--iterations",
+        "2",
+        "--log-json",
+        "/dev/full",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_error_line(&output, "/dev/full");
+    assert!(image::open(&out).is_ok(), "the image was not written");
+}
+
+#[test]
+fn help_names_no_preset_or_optimizer_seed() {
+    let output = nst(&["--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    for line in help
+        .lines()
+        .filter(|l| l.contains("preset") || l.contains("ptimi"))
+    {
+        assert!(!line.contains("seed"), "{line}");
+    }
+    assert!(help.contains("normalized-descent"), "{help}");
+}
