@@ -7,8 +7,8 @@ use crate::Error;
 /// "Chelsea the cat" by Stefan van der Walt, CC0 (from scikit-image's sample data).
 pub const CONTENT_PNG: &[u8] = include_bytes!("../assets/chelsea.png");
 
-/// The Hubble Deep Field, NASA, public domain (from scikit-image's sample data).
-pub const STYLE_JPEG: &[u8] = include_bytes!("../assets/hubble_deep_field.jpg");
+/// Vincent van Gogh, *The Starry Night*, 1889, public domain.
+pub const STYLE_JPEG: &[u8] = include_bytes!("../assets/starry_night.jpg");
 
 /// The default content image, decoded.
 pub fn content() -> Result<RgbImage, Error> {
