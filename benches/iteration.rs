@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use nst::bench::{Measurement, Repeats, measure};
-use nst::{Backend, StyleTransferConfig};
+use nst::{Backend, Preset};
 
 fn main() -> ExitCode {
     match run() {
@@ -44,7 +44,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         warmup: list("NST_BENCH_WARMUP", &defaults.warmup.to_string())?[0],
         samples: list("NST_BENCH_SAMPLES", &defaults.samples.to_string())?[0],
     };
-    let config = StyleTransferConfig::default();
+    // One normalised-descent iteration: one forward and one backward pass.
+    let config = Preset::Normalized.config();
     let weights = nst::vgg16::weights::resolve(None)?;
 
     println!("{}", Measurement::TABLE_HEADER);

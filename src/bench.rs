@@ -108,8 +108,8 @@ impl fmt::Display for Measurement {
 /// Times iterations of `config` (its layers, weights and losses) on `selected`'s device, at a
 /// 4:3 image whose longest side is each of `sides`.
 ///
-/// `config`'s size, iteration count and device are replaced. The model is loaded once and
-/// `report` receives each measurement as soon as it is taken.
+/// `config`'s size, iteration count and device are replaced, and it runs at one scale. The
+/// model is loaded once and `report` receives each measurement as soon as it is taken.
 pub fn measure(
     selected: &Selected,
     config: &StyleTransferConfig,
@@ -127,6 +127,7 @@ pub fn measure(
     )?;
     let config = StyleTransferConfig {
         size: None,
+        multiscale: None,
         iterations: repeats.warmup + repeats.samples,
         weights: Some(weights.to_owned()),
         device: device.clone(),

@@ -187,8 +187,8 @@ fn a_short_run_writes_the_output_log_snapshots_and_sheet() {
     }
     let sheet = image::open(path("sheet.png")).unwrap();
     assert_eq!(sheet.height(), 21);
-    // At height 21: the 451×300 content is 32 wide, the result 32, the 1000×872 style 25.
-    assert_eq!(sheet.width(), 32 + 32 + 25);
+    // At height 21: the 451×300 content is 32 wide, the result 32, the 1024×640 style 34.
+    assert_eq!(sheet.width(), 32 + 32 + 34);
 
     let log = std::fs::read_to_string(path("log.jsonl")).unwrap();
     let lines: Vec<Value> = log

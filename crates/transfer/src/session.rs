@@ -214,7 +214,7 @@ impl StyleTransfer {
             styles.iter().map(|s| to_tensor(s, &device)).collect(),
             blend,
             dtype,
-        );
+        )?;
         Ok((vgg, objective))
     }
 

@@ -3,20 +3,23 @@
 use nst_transfer::{Init, Layer, MultiScale, Optimizer, Preset, StyleTransferConfig, Weighting};
 
 #[test]
-fn defaults_are_the_normalized_preset() {
+fn defaults_are_the_fast_preset() {
     let cfg = StyleTransferConfig::default();
     assert_eq!(cfg.content_layers, [Layer::parse("conv3_1").unwrap()]);
     assert_eq!(cfg.style_layers.len(), 13);
     assert_eq!(
         (cfg.content_weight, cfg.style_weight, cfg.denoise_weight),
-        (1.5, 10.0, 0.3)
+        (1.5, 60.0, 0.3)
     );
+    assert_eq!((cfg.step_size, cfg.average, cfg.iterations), (10.0, 0.0, 8));
+    assert_eq!(cfg.optimizer, Optimizer::Lbfgs);
+    assert_eq!(cfg.weighting, Weighting::Initial);
+    let multiscale = cfg.multiscale.clone().unwrap();
     assert_eq!(
-        (cfg.step_size, cfg.step_decay, cfg.average),
-        (10.0, 0.1, 0.9)
+        (multiscale.start, multiscale.iterations_per_scale),
+        (128, Some(16))
     );
-    assert_eq!(cfg.optimizer, Optimizer::NormalizedDescent);
-    assert_eq!(cfg.weighting, Weighting::Normalized);
+    assert_eq!(multiscale.sides(512), [128, 181, 256, 362, 512]);
     assert_eq!(
         cfg.init,
         Init::Noise {
@@ -26,16 +29,39 @@ fn defaults_are_the_normalized_preset() {
     );
     assert_eq!((cfg.seed, cfg.size), (0, Some(512)));
     cfg.validate().unwrap();
+
+    // The previous default: 100 full-size iterations of normalised descent.
+    let normalized = Preset::Normalized.config();
+    assert_eq!(
+        (
+            normalized.style_weight,
+            normalized.iterations,
+            normalized.multiscale.clone()
+        ),
+        (10.0, 100, None)
+    );
+    assert_eq!((normalized.step_decay, normalized.average), (0.1, 0.9));
+    assert_eq!(normalized.optimizer, Optimizer::NormalizedDescent);
+    assert_eq!(normalized.weighting, Weighting::Normalized);
+    normalized.validate().unwrap();
 }
 
 #[test]
 fn invalid_configurations_are_rejected_with_the_field_named() {
-    let cases: [(&str, StyleTransferConfig); 12] = [
+    let normalized = Preset::Normalized.config();
+    let cases: [(&str, StyleTransferConfig); 13] = [
         (
             "weighting",
             StyleTransferConfig {
                 optimizer: Optimizer::Lbfgs,
-                ..Default::default()
+                ..normalized.clone()
+            },
+        ),
+        (
+            "weighting",
+            StyleTransferConfig {
+                multiscale: Some(MultiScale::default()),
+                ..normalized
             },
         ),
         (

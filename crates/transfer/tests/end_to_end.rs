@@ -4,10 +4,11 @@ mod common;
 
 use common::{fixture_image, mean_abs_difference, weights};
 use image::RgbImage;
-use nst_transfer::{Control, Init, Losses, StyleTransfer, StyleTransferConfig};
+use nst_transfer::{Control, Init, Losses, Preset, StyleTransfer, StyleTransferConfig};
 
 fn config(iterations: usize, size: u32) -> StyleTransferConfig {
-    StyleTransferConfig::builder()
+    Preset::Normalized
+        .builder()
         .iterations(iterations)
         .size(Some(size))
         .weights(Some(weights()))

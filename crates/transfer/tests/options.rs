@@ -10,8 +10,9 @@ use nst_transfer::{
 };
 use nst_vgg16::Vgg16;
 
-fn seed(iterations: usize, size: u32) -> StyleTransferConfigBuilder {
-    StyleTransferConfig::builder()
+fn normalized(iterations: usize, size: u32) -> StyleTransferConfigBuilder {
+    Preset::Normalized
+        .builder()
         .iterations(iterations)
         .size(Some(size))
         .weights(Some(weights()))
@@ -69,7 +70,7 @@ fn lbfgs_lowers_the_fixed_objective_at_every_iteration() {
 
 #[test]
 fn adam_lowers_the_style_loss() {
-    let config = seed(20, 64)
+    let config = normalized(20, 64)
         .optimizer(Optimizer::Adam)
         .step_size(10.0)
         .build()
@@ -85,7 +86,7 @@ fn adam_lowers_the_style_loss() {
 }
 
 #[test]
-fn step_decay_and_averaging_settle_the_seed_descent() {
+fn step_decay_and_averaging_settle_normalized_descent() {
     // The mean change between the images of the last five iterations.
     let late_motion = |images: &[RgbImage]| {
         let n = images.len();
@@ -94,9 +95,17 @@ fn step_decay_and_averaging_settle_the_seed_descent() {
             .sum::<f64>()
             / 5.0
     };
-    let constant_config = seed(40, 64).step_decay(1.0).average(0.0).build().unwrap();
+    let constant_config = normalized(40, 64)
+        .step_decay(1.0)
+        .average(0.0)
+        .build()
+        .unwrap();
     let (_, constant_losses, constant, _) = run(constant_config, &[&style()]);
-    let settled_config = seed(40, 64).step_decay(0.1).average(0.9).build().unwrap();
+    let settled_config = normalized(40, 64)
+        .step_decay(0.1)
+        .average(0.9)
+        .build()
+        .unwrap();
     let (_, settled_losses, settled, _) = run(settled_config, &[&style()]);
     let (moving, still) = (late_motion(&constant), late_motion(&settled));
     // Measured: 7.4 levels per iteration with a constant step (it flips between two
@@ -116,7 +125,10 @@ fn style_statistics_start_from_the_style_colors() {
     // A photo with mid-range colors as the style, so that clipping to 0–255 barely trims the
     // Gaussian (the blue channel's mean is 2.5 standard deviations above 0).
     let style = content();
-    let config = seed(0, 56).init(Init::StyleStatistics).build().unwrap();
+    let config = normalized(0, 56)
+        .init(Init::StyleStatistics)
+        .build()
+        .unwrap();
     let start = StyleTransfer::new(config)
         .run(&fixture_image("score_style.png"), &style)
         .unwrap();
@@ -147,15 +159,15 @@ fn channel_stats(image: &RgbImage, c: usize) -> (f64, f64) {
 #[test]
 fn two_styles_blended_one_to_zero_equal_the_single_style() {
     let (a, b) = (style(), fixture_image("score_image.png"));
-    let single = StyleTransfer::new(seed(3, 32).build().unwrap());
+    let single = StyleTransfer::new(normalized(3, 32).build().unwrap());
     let blended = StyleTransfer::new(
-        seed(3, 32)
+        normalized(3, 32)
             .style_blend(Some(vec![1.0, 0.0]))
             .build()
             .unwrap(),
     );
     let even = StyleTransfer::new(
-        seed(3, 32)
+        normalized(3, 32)
             .style_blend(Some(vec![1.0, 1.0]))
             .build()
             .unwrap(),
@@ -210,9 +222,9 @@ fn mean_chroma_difference(a: &RgbImage, b: &RgbImage) -> f64 {
 #[test]
 fn luminance_transfer_keeps_the_content_chroma() {
     let content = content();
-    let color = seed(15, 64).build().unwrap();
+    let color = normalized(15, 64).build().unwrap();
     let (free, _, _, _) = run(color, &[&style()]);
-    let kept_config = seed(15, 64)
+    let kept_config = normalized(15, 64)
         .preserve_colors(Some(PreserveColors::Luminance))
         .build()
         .unwrap();
@@ -238,7 +250,7 @@ fn histogram_mode_paints_in_the_content_palette() {
     // Both start from noise with the color statistics of the style they are given: the dark
     // painting, or the painting recolored to the photo's palette.
     let config = |mode| {
-        seed(20, 64)
+        normalized(20, 64)
             .init(Init::StyleStatistics)
             .preserve_colors(mode)
             .build()
@@ -292,7 +304,10 @@ fn multiscale_reaches_a_lower_style_loss_for_the_same_work() {
 #[test]
 fn a_file_init_starts_from_that_image_resized() {
     let path = common::fixture("score_image.png");
-    let config = seed(0, 32).init(Init::Image(path.clone())).build().unwrap();
+    let config = normalized(0, 32)
+        .init(Init::Image(path.clone()))
+        .build()
+        .unwrap();
     let start = StyleTransfer::new(config)
         .run(&content(), &style())
         .unwrap();

@@ -23,7 +23,7 @@ use crate::Error;
 
 /// Everything a style transfer run depends on.
 ///
-/// The `Default` is the `normalized` preset. Serialisable (except the device), so a
+/// The `Default` is the `fast` preset. Serialisable (except the device), so a
 /// run can be recorded and replayed; build and validate one with [`StyleTransferConfig::builder`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -94,15 +94,15 @@ impl Default for StyleTransferConfig {
             style_layers: Layer::all().collect(),
             style_layer_weights: None,
             content_weight: 1.5,
-            style_weight: 10.0,
+            style_weight: 60.0,
             denoise_weight: 0.3,
-            weighting: Weighting::Normalized,
-            optimizer: Optimizer::NormalizedDescent,
+            weighting: Weighting::Initial,
+            optimizer: Optimizer::Lbfgs,
             step_size: 10.0,
-            step_decay: 0.1,
-            average: 0.9,
+            step_decay: 1.0,
+            average: 0.0,
             history: 100,
-            iterations: 100,
+            iterations: 8,
             init: Init::default(),
             seed: 0,
             size: Some(512),
@@ -110,7 +110,10 @@ impl Default for StyleTransferConfig {
             style_blend: None,
             gram_normalize: false,
             preserve_colors: None,
-            multiscale: None,
+            multiscale: Some(MultiScale {
+                iterations_per_scale: Some(16),
+                ..MultiScale::default()
+            }),
             pooling: Pooling::Max,
             flavour: Flavour::Caffe,
             weights: None,
@@ -174,6 +177,14 @@ impl StyleTransferConfig {
                         .into(),
                 );
             }
+        }
+        if self.multiscale.is_some() && self.weighting == Weighting::Normalized {
+            return invalid(
+                "weighting `normalized` makes each scale's balance of content and style depend \
+                 on the image it starts from, and a coarse-to-fine run then loses the content: \
+                 use weighting `initial` or `raw` with multiscale"
+                    .into(),
+            );
         }
         if let Some(blend) = &self.style_blend {
             if let Some(w) = blend.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {

@@ -13,8 +13,11 @@ pub enum Weighting {
     /// every iteration, which suits normalized descent and Adam but not L-BFGS.
     #[default]
     Normalized,
-    /// `Σ wₖ Lₖ / Lₖ(x₀)`, divided by the losses of the starting image (of each scale), then
-    /// fixed: weights as easy to choose as with `normalized`, and one objective throughout.
+    /// `Σ wₖ Lₖ / max(Lₖ(x₀), Rₖ)`, divided by the losses of the starting image (of each
+    /// scale), then fixed: weights as easy to choose as with `normalized`, and one objective
+    /// throughout, which L-BFGS and coarse-to-fine runs need. `Rₖ` keeps a start that already
+    /// matches a target from dividing by about zero: a feature loss's value on a flat image
+    /// of the photo's mean color, and the photo's total variation.
     Initial,
     /// `Σ wₖ Lₖ`, as neural-style and the PyTorch tutorial weigh them.
     Raw,

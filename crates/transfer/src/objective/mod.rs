@@ -27,6 +27,8 @@ pub(crate) struct Objective {
     weighting: Weighting,
     /// The divisors of [`Weighting::Initial`], set by the first evaluation.
     initial: Cell<Option<Vec<f64>>>,
+    /// The least divisors of [`Weighting::Initial`] (see [`Objective::floors`]).
+    floors: Vec<f64>,
     dtype: Option<DType>,
 }
 
@@ -48,7 +50,8 @@ impl Objective {
         styles: Vec<Tensor<4>>,
         blend: &[f64],
         dtype: Option<DType>,
-    ) -> Self {
+    ) -> Result<Self, Error> {
+        let content_image = content.clone();
         let style_layers = StyleLayers {
             layers: &config.style_layers,
             weights: config.style_layer_weights.as_deref(),
@@ -79,13 +82,41 @@ impl Objective {
         let mut layers: Vec<Layer> = terms.iter().flat_map(|t| t.loss.layers()).collect();
         layers.sort();
         layers.dedup();
-        Self {
+        let mut objective = Self {
             layers,
             terms,
             weighting: config.weighting,
             initial: Cell::new(None),
+            floors: Vec::new(),
             dtype,
+        };
+        if config.weighting == Weighting::Initial {
+            objective.floors = objective.floors(vgg, content_image)?;
         }
+        Ok(objective)
+    }
+
+    /// The least divisors of [`Weighting::Initial`]: for a term that reads layers, its value
+    /// on a flat image of the photo's mean color (how far a blank canvas is from the targets);
+    /// for a term of the image alone (total variation), its value on the photo. A start
+    /// image that already matches a target (the photo, for the content term) or is nearly
+    /// flat (grey noise, for total variation) would otherwise divide by about zero and give
+    /// that term all the weight.
+    fn floors(&self, vgg: &Vgg16, content: Tensor<4>) -> Result<Vec<f64>, Error> {
+        let flat = content.clone().mean_dims(&[2, 3]).expand(content.dims());
+        let blank = self.values(vgg, flat);
+        let photo = self.values(vgg, content);
+        let chosen =
+            self.terms
+                .iter()
+                .zip(blank.into_iter().zip(photo))
+                .map(
+                    |(term, (blank, photo))| match term.loss.layers().is_empty() {
+                        true => photo.value,
+                        false => blank.value,
+                    },
+                );
+        read_back(chosen)
     }
 
     /// The terms' names, in the order [`values`](Self::values) returns them.
@@ -121,7 +152,11 @@ impl Objective {
             Weighting::Initial => {
                 let initial = match self.initial.take() {
                     Some(initial) => initial,
-                    None => read_back(values.iter().map(|v| v.value.clone()))?,
+                    None => read_back(values.iter().map(|v| v.value.clone()))?
+                        .into_iter()
+                        .zip(&self.floors)
+                        .map(|(start, floor)| start.max(*floor))
+                        .collect(),
                 };
                 let total = weighted
                     .zip(&initial)

@@ -33,3 +33,11 @@ pub fn mean_abs_difference(a: &RgbImage, b: &RgbImage) -> f64 {
         .sum();
     total / a.as_raw().len() as f64
 }
+
+/// An image of the workspace's `assets`, as RGB.
+pub fn asset_image(name: &str) -> RgbImage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../assets")
+        .join(name);
+    image::open(path).unwrap().to_rgb8()
+}

