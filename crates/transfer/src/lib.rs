@@ -38,15 +38,19 @@
 //! // Gatys et al. as neural-style runs it: L-BFGS on the raw losses, from the content image.
 //! let gatys = Preset::Gatys.builder().iterations(200).build()?;
 //!
-//! // The default preset with Adam, on losses scaled once by their starting values.
-//! let adam = StyleTransferConfig::builder()
+//! // The default (`Preset::Fast`: L-BFGS, coarse to fine up to 512 px) at one scale.
+//! let one_scale = StyleTransferConfig::builder().multiscale(None).iterations(40).build()?;
+//!
+//! // The `normalized` preset with Adam, on losses divided once by their starting values.
+//! let adam = Preset::Normalized
+//!     .builder()
 //!     .optimizer(Optimizer::Adam)
 //!     .step_size(5.0) // learning rate, in pixel levels
 //!     .weighting(Weighting::Initial)
 //!     .build()?;
 //!
-//! // Normalised descent with a constant step and no averaging.
-//! let plain = StyleTransferConfig::builder().step_decay(1.0).average(0.0).build()?;
+//! // Normalised descent with a constant step and no averaging: the recipe nst began from.
+//! let plain = Preset::Normalized.builder().step_decay(1.0).average(0.0).build()?;
 //!
 //! // Start from noise with the style's colors, keep the photo's colors, paint larger
 //! // strokes, and go coarse to fine from 128 px to 1024 px with 50 iterations per scale.
@@ -67,7 +71,7 @@
 //! let result = StyleTransfer::new(blend).run_with(&content, &[&a, &b], |_| {
 //!     nst_transfer::Control::Continue
 //! })?;
-//! # let _ = (adam, plain, custom, result);
+//! # let _ = (one_scale, adam, plain, custom, result);
 //! # Ok(())
 //! # }
 //! ```
