@@ -2,6 +2,7 @@
 //!
 //! - [`ContentLoss`]: mean squared difference between activations.
 //! - [`StyleLoss`]: mean squared difference between [`gram`] matrices.
+//! - [`GuidedStyleLoss`]: the style loss per masked region (Gatys et al., 2017).
 //! - [`TvLoss`]: total variation of the image, which suppresses high-frequency noise.
 //! - [`normalized_sum`]: a weighted sum that divides each loss by its own current value, so that
 //!   each term contributes its weight whatever the layers' magnitudes.
@@ -26,12 +27,14 @@
 mod content;
 mod flex;
 mod gram;
+mod guided;
 mod style;
 mod tv;
 mod weighting;
 
 pub use content::ContentLoss;
 pub use gram::gram;
+pub use guided::GuidedStyleLoss;
 pub use style::StyleLoss;
 pub use tv::TvLoss;
 pub use weighting::{NORMALIZATION_EPS, normalized_sum};

@@ -91,3 +91,44 @@ fn normalized_sum_is_about_the_weights_and_scales_gradients() {
     assert!((gy - 20.0).abs() < 1e-4, "{gy}");
     assert!(normalized_sum(Vec::new()).is_none());
 }
+
+#[test]
+fn guided_style_loss_weighs_each_region_by_its_mask() {
+    use nst_losses::GuidedStyleLoss;
+    // Two channels over a 1×2 image; the left pixel is (1, 3), the right (2, 4).
+    let x = tensor(&[1.0, 2.0, 3.0, 4.0], [1, 2, 1, 2]);
+    let left = tensor(&[1.0, 0.0], [1, 1, 1, 2]);
+    let target = Tensor::<3>::zeros([1, 2, 2], &device());
+    // Only the left pixel: gram = [[1, 3], [3, 9]], divided by mean(m²) = 1/2, so
+    // [[2, 6], [6, 18]]; against a zero target the mean square is (4 + 36 + 36 + 324) / 4.
+    let loss = GuidedStyleLoss::new(vec![(left, 0.5, target)], false).forward(x);
+    assert_eq!(loss.into_scalar::<f32>(), 0.5 * 100.0);
+}
+
+#[test]
+fn guided_style_loss_has_no_gradient_where_every_mask_is_zero() {
+    use nst_losses::GuidedStyleLoss;
+    let device = Device::flex().autodiff();
+    let x = Tensor::<4>::from_data(
+        TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], [1, 2, 1, 3]),
+        &device,
+    )
+    .require_grad();
+    let mask = Tensor::<4>::from_data(
+        TensorData::new(vec![1.0f32, 0.5, 0.0], [1, 1, 1, 3]),
+        &device,
+    );
+    let target = Tensor::<3>::from_data(
+        TensorData::new(vec![1.0f32, 0.0, 0.0, 1.0], [1, 2, 2]),
+        &device,
+    );
+    let loss = GuidedStyleLoss::new(vec![(mask, 1.0, target)], false).forward(x.clone());
+    let grads = loss.backward();
+    let gradient = values(x.grad(&grads).unwrap());
+    // Channel-major: pixels 0, 1, 2 of channel 0, then of channel 1.
+    assert_eq!((gradient[2], gradient[5]), (0.0, 0.0), "{gradient:?}");
+    assert!(
+        gradient[0] != 0.0 && gradient[1] != 0.0 && gradient[4] != 0.0,
+        "{gradient:?}"
+    );
+}

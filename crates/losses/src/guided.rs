@@ -1,0 +1,85 @@
+use burn::tensor::Tensor;
+
+use crate::gram;
+
+/// The guided Gram loss of Gatys et al., "Controlling Perceptual Factors in Neural Style
+/// Transfer" (2017): one style per region of the image, each region given by a mask.
+///
+/// For each region `r` with mask `mᵣ` (values in 0–1 at the activation's resolution), weight
+/// `wᵣ` and target Gram matrix `Tᵣ`, the loss is
+/// `Σᵣ wᵣ · mean((gram(F ⊙ mᵣ) / mean(mᵣ²) − Tᵣ)²)`. Dividing by the mask's mean square gives
+/// a small region the same Gram scale as the whole image, so it still gets its style; a mask
+/// of ones is [`StyleLoss`](crate::StyleLoss). Where every mask is zero the loss has no
+/// gradient.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use nst_losses::{GuidedStyleLoss, StyleLoss, gram};
+///
+/// let device = Device::flex();
+/// let x = Tensor::<4>::from_floats([[[[1.0, 2.0]], [[3.0, 4.0]]]], &device);
+/// let style = Tensor::<4>::from_floats([[[[0.5, 1.0]], [[1.0, 0.0]]]], &device);
+/// let everywhere = Tensor::<4>::ones([1, 1, 1, 2], &device);
+/// let guided = GuidedStyleLoss::new(vec![(everywhere, 1.0, gram(style.clone(), false))], false);
+/// let plain = StyleLoss::new(style, false);
+/// assert_eq!(
+///     guided.forward(x.clone()).into_scalar::<f32>(),
+///     plain.forward(x).into_scalar::<f32>()
+/// );
+/// ```
+#[derive(Debug, Clone)]
+pub struct GuidedStyleLoss {
+    regions: Vec<Region>,
+    normalize: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Region {
+    /// `[1, 1, H, W]`, broadcast over the channels.
+    mask: Tensor<4>,
+    weight: f64,
+    /// 1 / mean(mask²).
+    scale: f64,
+    target: Tensor<3>,
+}
+
+impl GuidedStyleLoss {
+    /// A loss over `(mask, weight, target Gram)` regions; `normalize` as for
+    /// [`gram`](crate::gram). A region whose mask is zero everywhere is left out.
+    pub fn new(regions: Vec<(Tensor<4>, f64, Tensor<3>)>, normalize: bool) -> Self {
+        let regions = regions
+            .into_iter()
+            .filter_map(|(mask, weight, target)| {
+                let mask = mask.detach();
+                let mean_square: f64 = mask.clone().square().mean().into_scalar::<f64>();
+                (mean_square > 0.0).then(|| Region {
+                    mask,
+                    weight,
+                    scale: 1.0 / mean_square,
+                    target: target.detach(),
+                })
+            })
+            .collect();
+        Self { regions, normalize }
+    }
+
+    /// The loss of the activation `x` (`[1, C, H, W]`, the masks' resolution), as a
+    /// one-element tensor.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
+        self.regions
+            .iter()
+            .map(|region| {
+                let mask = match region.mask.dtype() == x.dtype() {
+                    true => region.mask.clone(),
+                    false => region.mask.clone().cast(x.dtype()),
+                };
+                let guided = gram(x.clone() * mask, self.normalize);
+                (guided.mul_scalar(region.scale) - region.target.clone())
+                    .square()
+                    .mean()
+                    .mul_scalar(region.weight)
+            })
+            .reduce(|a, b| a + b)
+            .unwrap_or_else(|| x.sum().mul_scalar(0.0))
+    }
+}
