@@ -45,6 +45,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A style mask cannot be used.
+    #[error("style mask {number}: {reason}")]
+    StyleMask {
+        /// Which mask, from 1.
+        number: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// No loss term depends on the image, so there is no gradient to descend.
     #[error("no gradient reached the image: all weighted losses are constant")]
     NoGradient,

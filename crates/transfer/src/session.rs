@@ -11,6 +11,7 @@ use nst_vgg16::Vgg16;
 use crate::color;
 use crate::initial::initial_image;
 use crate::inputs::{blend_weights, prepare, recolor};
+use crate::masks::StyleMasks;
 use crate::objective::Objective;
 use crate::optimise::{Clock, Scale, optimise};
 use crate::pixels::{resized, to_tensor};
@@ -33,6 +34,7 @@ use crate::{Control, Error, PreserveColors, Progress, StyleTransferConfig};
 pub struct StyleTransfer {
     config: StyleTransferConfig,
     vgg: OnceCell<Vgg16>,
+    masks: Option<StyleMasks>,
 }
 
 impl StyleTransfer {
@@ -41,6 +43,7 @@ impl StyleTransfer {
         Self {
             config,
             vgg: OnceCell::new(),
+            masks: None,
         }
     }
 
@@ -51,7 +54,32 @@ impl StyleTransfer {
         Self {
             config,
             vgg: OnceCell::from(vgg),
+            masks: None,
         }
+    }
+
+    /// This session with one mask per style image: each style paints only where its mask
+    /// is white (guided Gram matrices, Gatys et al. 2017), with its blend weight where masks
+    /// overlap; where no mask is white only the content and denoise terms act. Runs, scores
+    /// and gradients then need as many style images as masks.
+    ///
+    /// ```no_run
+    /// use nst_transfer::{StyleMasks, StyleTransfer, StyleTransferConfig};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
+    /// let (sky, ground) = (image::open("sky.png")?.to_luma8(), image::open("ground.png")?.to_luma8());
+    /// let a = nst_transfer::load_rgb("starry_night.jpg".as_ref())?;
+    /// let b = nst_transfer::load_rgb("the_scream.jpg".as_ref())?;
+    /// let session = StyleTransfer::new(StyleTransferConfig::default())
+    ///     .with_style_masks(StyleMasks::new(vec![sky, ground])?);
+    /// let result = session.run_with(&content, &[&a, &b], |_| nst_transfer::Control::Continue)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_style_masks(mut self, masks: StyleMasks) -> Self {
+        self.masks = Some(masks);
+        self
     }
 
     /// The configuration.
@@ -207,12 +235,17 @@ impl StyleTransfer {
     ) -> Result<(&Vgg16, Objective), Error> {
         let vgg = self.model()?;
         let device = self.device();
+        let masks = match &self.masks {
+            Some(masks) => Some(masks.tensors(styles.len(), content.dimensions(), &device)?),
+            None => None,
+        };
         let objective = Objective::new(
             &self.config,
             vgg,
             to_tensor(content, &device),
             styles.iter().map(|s| to_tensor(s, &device)).collect(),
             blend,
+            masks.as_deref(),
             dtype,
         )?;
         Ok((vgg, objective))

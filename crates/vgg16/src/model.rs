@@ -164,6 +164,17 @@ impl Vgg16 {
             .fold(0, u64::saturating_add)
     }
 
+    /// Brings a map at the input's resolution (`[N, C, H, W]`, such as a region mask) to the
+    /// resolution of `layer`'s activations, average pooling it 2×2 wherever the model pools.
+    pub fn downsample_to(map: Tensor<4>, layer: Layer) -> Tensor<4> {
+        let pools = POOL_AFTER
+            .iter()
+            .filter(|&&pool| pool < layer.index())
+            .count();
+        let pool = AvgPool2dConfig::new([2, 2]).init();
+        (0..pools).fold(map, |map, _| pool.forward(map))
+    }
+
     fn pool(&self, x: Tensor<4>) -> Tensor<4> {
         match self.pooling {
             Pooling::Max => max_pool2x2(x),

@@ -41,14 +41,15 @@ pub(crate) struct Point {
 
 impl Objective {
     /// The content, style and denoise terms of `config`; several styles are blended with
-    /// `blend` (summing to 1). With `dtype`, the losses are computed in it (for `f64`
-    /// reference values).
+    /// `blend` (summing to 1), or with `masks` each acts in its own region. With `dtype`, the
+    /// losses are computed in it (for `f64` reference values).
     pub fn new(
         config: &StyleTransferConfig,
         vgg: &Vgg16,
         content: Tensor<4>,
         styles: Vec<Tensor<4>>,
         blend: &[f64],
+        masks: Option<&[Tensor<4>]>,
         dtype: Option<DType>,
     ) -> Result<Self, Error> {
         let content_image = content.clone();
@@ -71,7 +72,14 @@ impl Objective {
             Term {
                 name: "style",
                 weight: config.style_weight,
-                loss: Box::new(StyleTerm::new(vgg, styles, blend, style_layers, dtype)),
+                loss: Box::new(StyleTerm::new(
+                    vgg,
+                    styles,
+                    blend,
+                    masks,
+                    style_layers,
+                    dtype,
+                )),
             },
             Term {
                 name: "denoise",
