@@ -214,6 +214,25 @@ def style_layer_loss(fx: np.ndarray, fs: np.ndarray, normalize: bool = False) ->
     return float(np.mean((gram(fx, normalize) - gram(fs, normalize)) ** 2))
 
 
+def mask_at_layer(mask: np.ndarray, layer: int) -> np.ndarray:
+    """An HxW mask (0..1) at the resolution of `layer`'s activations: 2x2 average pooling
+    (odd sizes floored) at every pool before the layer."""
+    m = np.asarray(mask, dtype=np.float64)
+    for pool in sorted(POOL_AFTER):
+        if pool < layer:
+            h, w = m.shape[0] // 2 * 2, m.shape[1] // 2 * 2
+            m = m[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+    return m
+
+
+def guided_style_layer_loss(fx: np.ndarray, fs: np.ndarray, mask: np.ndarray,
+                            normalize: bool = False) -> float:
+    """Gatys et al. 2017's guided Gram loss of one style in one region: the features weighted
+    by the mask (at the layer's resolution), their Gram divided by mean(mask^2)."""
+    guided = gram(fx * mask[:, :, None], normalize) / np.mean(mask ** 2)
+    return float(np.mean((guided - gram(fs, normalize)) ** 2))
+
+
 def denoise_loss(rgb: np.ndarray) -> float:
     """Anisotropic total variation (L1) of the 0..255 image, all channels."""
     x = np.asarray(rgb, dtype=np.float64)
@@ -222,10 +241,11 @@ def denoise_loss(rgb: np.ndarray) -> float:
 
 def score(image, content, style, weights,
           content_layers=DEFAULT_CONTENT_LAYERS, style_layers=DEFAULT_STYLE_LAYERS,
-          gram_normalize: bool = False, flavour: str = "caffe") -> dict:
+          gram_normalize: bool = False, flavour: str = "caffe", mask=None) -> dict:
     """All losses for `image` (RGB 0..255 arrays). Layers: names or indices.
 
-    `flavour` ("caffe" or "torch") selects the preprocessing the weights expect.
+    `flavour` ("caffe" or "torch") selects the preprocessing the weights expect. With `mask`
+    (HxW, 0..1, the image's size), the style acts only in that region (guided Gram matrices).
     """
     image = np.asarray(image, dtype=np.float64)
     content = np.asarray(content, dtype=np.float64)
@@ -241,7 +261,11 @@ def score(image, content, style, weights,
     fs = vgg_features(style, weights, si, flavour)
 
     c_per = {LAYER_NAMES[i]: content_layer_loss(fx[i], fc[i]) for i in ci}
-    s_per = {LAYER_NAMES[i]: style_layer_loss(fx[i], fs[i], gram_normalize) for i in si}
+    if mask is None:
+        s_per = {LAYER_NAMES[i]: style_layer_loss(fx[i], fs[i], gram_normalize) for i in si}
+    else:
+        s_per = {LAYER_NAMES[i]: guided_style_layer_loss(fx[i], fs[i], mask_at_layer(mask, i),
+                                                         gram_normalize) for i in si}
     return {
         "content_loss": float(np.mean(list(c_per.values()))),
         "style_loss": float(np.mean(list(s_per.values()))),

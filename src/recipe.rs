@@ -23,6 +23,9 @@ pub struct Recipe {
     pub content: Input,
     /// The style images, in blend order.
     pub styles: Vec<Input>,
+    /// The style masks, one per style image, if the run had any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub style_masks: Vec<Input>,
     /// SHA-256 of the weights file.
     pub weights_sha256: String,
     /// The device it ran on, as `--backend` names it.

@@ -1,11 +1,11 @@
 //! The images of a run, read from files or the embedded defaults, and where they came from.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use nst::image::RgbImage;
+use nst::image::{RgbImage, imageops};
 use nst::recipe::{Input, Recipe};
-use nst::{Backend, StyleTransfer};
+use nst::{Backend, StyleMasks, StyleTransfer};
 
 use crate::args::ModelArgs;
 
@@ -14,6 +14,7 @@ pub struct Inputs {
     pub content: RgbImage,
     pub styles: Vec<RgbImage>,
     sources: Vec<Input>,
+    masks: Option<(StyleMasks, Vec<Input>)>,
 }
 
 impl Inputs {
@@ -25,6 +26,14 @@ impl Inputs {
     /// The styles, borrowed, as a run takes them.
     pub fn styles(&self) -> Vec<&RgbImage> {
         self.styles.iter().collect()
+    }
+
+    /// `session`, with the style masks if there are any.
+    pub fn masked(&self, session: StyleTransfer) -> StyleTransfer {
+        match &self.masks {
+            Some((masks, _)) => session.with_style_masks(masks.clone()),
+            None => session,
+        }
     }
 
     /// The recipe of running `session` on these inputs.
@@ -41,6 +50,11 @@ impl Inputs {
             config: session.config().clone(),
             content: self.sources[0].clone(),
             styles: self.sources[1..].to_vec(),
+            style_masks: self
+                .masks
+                .as_ref()
+                .map(|(_, sources)| sources.clone())
+                .unwrap_or_default(),
             weights_sha256,
             backend: backend.name().to_owned(),
         })
@@ -53,28 +67,54 @@ pub fn load_inputs(model: &ModelArgs) -> Result<Inputs> {
         [] => vec![None],
         paths => paths.iter().map(|p| Some(p.as_path())).collect(),
     };
-    load_images(model.content.as_deref(), &styles, model.max_image_mib << 20)
+    let masks: Vec<&Path> = model.style_mask.iter().map(PathBuf::as_path).collect();
+    load_images(
+        model.content.as_deref(),
+        &styles,
+        &masks,
+        model.max_image_mib << 20,
+    )
 }
 
-/// Loads a content and style images, refusing any whose decoded pixels take more than
-/// `max_bytes`; `None` is the embedded default.
+/// Loads a content and style images and the style masks (none, or one per style), refusing
+/// any whose decoded pixels take more than `max_bytes`; `None` is the embedded default.
 pub fn load_images(
     content: Option<&Path>,
     styles: &[Option<&Path>],
+    masks: &[&Path],
     max_bytes: u64,
 ) -> Result<Inputs> {
+    if !masks.is_empty() && masks.len() != styles.len() {
+        anyhow::bail!(
+            "--style-mask: {} masks for {} style images; give one per style",
+            masks.len(),
+            styles.len()
+        );
+    }
     let (content, source) =
         load_image(content, nst::assets::CONTENT_PNG, max_bytes).context("content image")?;
     let mut inputs = Inputs {
         content,
         styles: Vec::with_capacity(styles.len()),
         sources: vec![source],
+        masks: None,
     };
     for path in styles {
         let (style, source) =
             load_image(*path, nst::assets::STYLE_JPEG, max_bytes).context("style image")?;
         inputs.styles.push(style);
         inputs.sources.push(source);
+    }
+    if !masks.is_empty() {
+        let mut images = Vec::with_capacity(masks.len());
+        let mut sources = Vec::with_capacity(masks.len());
+        for (number, path) in masks.iter().enumerate() {
+            let (mask, source) = load_image(Some(path), &[], max_bytes)
+                .with_context(|| format!("style mask {}", number + 1))?;
+            images.push(imageops::grayscale(&mask));
+            sources.push(source);
+        }
+        inputs.masks = Some((StyleMasks::new(images)?, sources));
     }
     Ok(inputs)
 }

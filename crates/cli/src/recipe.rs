@@ -17,14 +17,21 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
     };
     let outputs = Outputs::image(output);
     outputs.check()?;
-    let sources = std::iter::once(&recipe.content).chain(&recipe.styles);
+    let sources = std::iter::once(&recipe.content)
+        .chain(&recipe.styles)
+        .chain(&recipe.style_masks);
     for source in sources.clone() {
         if let Some(path) = &source.path {
             nst::recipe::verify(path, &source.sha256)?;
         }
     }
     let styles: Vec<_> = recipe.styles.iter().map(|s| s.path.as_deref()).collect();
-    let inputs = load_images(recipe.content.path.as_deref(), &styles, u64::MAX)?;
+    let masks = recipe
+        .style_masks
+        .iter()
+        .map(|mask| mask.path.as_deref().context("a style mask without a file"))
+        .collect::<Result<Vec<_>>>()?;
+    let inputs = load_images(recipe.content.path.as_deref(), &styles, &masks, u64::MAX)?;
     for (source, loaded) in sources.zip(inputs.sources()) {
         if source.path.is_none() && source.sha256 != loaded.sha256 {
             anyhow::bail!(
@@ -40,6 +47,7 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
         config.weights = None;
     }
     let (session, backend) = load_session(config, Backend::Cpu)?;
+    let session = inputs.masked(session);
     check_memory(session.config(), inputs.content.dimensions(), backend)?;
     let weights = session.config().weights.as_deref().context("no weights")?;
     nst::recipe::verify(weights, &recipe.weights_sha256)?;

@@ -12,6 +12,7 @@ pub fn score(args: ScoreArgs) -> Result<()> {
     let image = nst::io::load_rgb_with(&args.image, args.model.max_image_mib << 20)
         .context("scored image")?;
     let (session, _) = load_session(config, args.model.backend()?)?;
+    let session = inputs.masked(session);
     let scores = session.score(&inputs.content, &inputs.styles(), &image)?;
     if args.json {
         println!("{}", serde_json::to_string(&scores)?);

@@ -40,6 +40,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     outputs.check()?;
     let inputs = load_inputs(&args.model)?;
     let (session, backend) = load_session(config, args.model.backend()?)?;
+    let session = inputs.masked(session);
     check_memory(session.config(), inputs.content.dimensions(), backend)?;
     let recipe = inputs.recipe(&session, backend)?;
     execute(&session, &inputs, &outputs, &recipe)

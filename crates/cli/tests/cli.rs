@@ -672,3 +672,20 @@ fn help_names_no_preset_or_optimizer_seed() {
     }
     assert!(help.contains("normalized-descent"), "{help}");
 }
+
+#[test]
+fn bad_style_masks_are_one_line_errors_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let black = dir.path().join("black.png");
+    nst::image::GrayImage::new(8, 8).save(&black).unwrap();
+    let out = dir.path().join("out.png");
+    let out = out.to_str().unwrap();
+    let black = black.to_str().unwrap();
+    let wrong_count = nst(&["--style-mask", &format!("{black},{black}"), "-o", out]);
+    assert_one_line_error(&wrong_count, "2 masks for 1 style images");
+    let all_black = nst(&["--style-mask", black, "-o", out]);
+    assert_one_line_error(&all_black, "style mask 1: is all black");
+    let missing = nst(&["--style-mask", "/nonexistent/mask.png", "-o", out]);
+    assert_one_line_error(&missing, "/nonexistent/mask.png");
+    assert!(!dir.path().join("out.png").exists());
+}

@@ -61,7 +61,10 @@ impl StyleMasks {
             .iter()
             .enumerate()
             .map(|(index, mask)| {
-                let resized = imageops::resize(mask, width, height, FilterType::Triangle);
+                let resized = match mask.dimensions() == (width, height) {
+                    true => mask.clone(),
+                    false => imageops::resize(mask, width, height, FilterType::Triangle),
+                };
                 if resized.pixels().all(|p| p.0[0] == 0) {
                     return Err(Error::StyleMask {
                         number: index + 1,

@@ -1,7 +1,7 @@
 //! The autodiff input gradient through the real VGG-16 against central finite differences.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use nst_losses::{ContentLoss, StyleLoss, TvLoss};
+use nst_losses::{ContentLoss, GuidedStyleLoss, StyleLoss, TvLoss};
 use nst_vgg16::{Flavour, Layer, Pooling, Vgg16};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
@@ -72,6 +72,19 @@ fn input_gradient_matches_finite_differences() {
     check(
         "style loss at conv2_1",
         |x| style.forward(vgg.forward(x, &conv2_1).remove(0)),
+        x.clone(),
+        0.05,
+    );
+
+    // The guided Gram loss (style masks): a ramp from white on the left to black on the
+    // right, brought to conv2_1's resolution as a run does.
+    let ramp: Vec<f32> = (0..12 * 10).map(|i| 1.0 - (i % 10) as f32 / 9.0).collect();
+    let mask = Tensor::<4>::from_data(TensorData::new(ramp, [1, 1, 12, 10]), &device);
+    let mask = Vgg16::downsample_to(mask, conv2_1[0]);
+    let guided = GuidedStyleLoss::new(vec![(mask, 1.0, style.target().clone())], false);
+    check(
+        "guided style loss at conv2_1",
+        |x| guided.forward(vgg.forward(x, &conv2_1).remove(0)),
         x.clone(),
         0.05,
     );

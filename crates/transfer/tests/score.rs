@@ -3,11 +3,15 @@
 mod common;
 
 use common::{fixture, fixture_image, weights};
-use nst_transfer::{StyleTransfer, StyleTransferConfig};
+use nst_transfer::{StyleMasks, StyleTransfer, StyleTransferConfig};
 use serde_json::Value;
 
 fn expected(config: &str) -> Value {
-    let text = std::fs::read_to_string(fixture("score_expected.json")).unwrap();
+    expected_in("score_expected.json", config)
+}
+
+fn expected_in(file: &str, config: &str) -> Value {
+    let text = std::fs::read_to_string(fixture(file)).unwrap();
     serde_json::from_str::<Value>(&text).unwrap()[config].clone()
 }
 
@@ -126,5 +130,30 @@ fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
     assert!(
         (plain.get("style").unwrap().value - per_layer.iter().sum::<f64>() / 3.0).abs()
             <= 1e-12 * expected
+    );
+}
+
+#[test]
+fn guided_gram_matrices_match_the_reference() {
+    // A mask white on the left, a ramp, black on the right
+    // (`reference/make_guided_fixture.py`): every style layer's guided Gram loss.
+    let config = StyleTransferConfig::builder()
+        .size(None)
+        .weights(Some(weights()))
+        .build()
+        .unwrap();
+    let mask = image::open(fixture("score_mask.png")).unwrap().to_luma8();
+    let session = StyleTransfer::new(config).with_style_masks(StyleMasks::new(vec![mask]).unwrap());
+    let scores = session
+        .score(
+            &fixture_image("score_content.png"),
+            &[&fixture_image("score_style.png")],
+            &fixture_image("score_image.png"),
+        )
+        .unwrap();
+    assert_close(
+        &serde_json::to_value(&scores).unwrap(),
+        &expected_in("guided_expected.json", "default_layers"),
+        "guided",
     );
 }

@@ -28,6 +28,10 @@ pub struct ModelArgs {
     /// from their header.
     #[arg(long, value_name = "MIB", default_value_t = nst::transfer::MAX_DECODED_BYTES >> 20)]
     pub max_image_mib: u64,
+    /// One greyscale mask per style image, comma-separated: each style paints only where its
+    /// mask is white (resized to the content; guided Gram matrices, Gatys et al. 2017).
+    #[arg(long, value_name = "PATH,..", value_delimiter = ',')]
+    pub style_mask: Vec<PathBuf>,
     /// One weight per style image; their Gram targets are blended (default: equal).
     #[arg(long, value_name = "W,..", value_delimiter = ',')]
     pub style_blend: Option<Vec<f64>>,
