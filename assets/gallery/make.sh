@@ -15,3 +15,13 @@ run gatys --preset gatys --iterations 150 --style ../starry_night.jpg
 run fast-luminance --style ../starry_night.jpg --preserve-colors luminance
 run fast-hubble --style ../hubble_deep_field.jpg --style-weight 10
 run fast-blend --style ../starry_night.jpg,../retina.jpg --style-blend 0.5,0.5
+# One style per half: masks of the cat's size, white on one side, a 30-pixel ramp between.
+python3 - <<'PY'
+import numpy as np
+from PIL import Image
+w, h = 451, 300
+left = np.clip((w / 2 + 15 - np.arange(w)[None, :].repeat(h, 0)) / 30, 0, 1)
+Image.fromarray((left * 255).round().astype(np.uint8)).save("mask-left.png", optimize=True)
+Image.fromarray(((1 - left) * 255).round().astype(np.uint8)).save("mask-right.png", optimize=True)
+PY
+run masked --style ../starry_night.jpg,../retina.jpg --style-mask mask-left.png,mask-right.png
