@@ -23,6 +23,9 @@ pub fn score(args: ScoreArgs) -> Result<()> {
                 println!("  {layer:<10}  {value:.6e}");
             }
         }
+        for (number, region) in scores.regions.iter().enumerate() {
+            println!("style loss in region {} {:.6e}", number + 1, region.value);
+        }
     }
     Ok(())
 }

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use burn::tensor::DType;
+use burn::tensor::{DType, Tensor};
 use image::RgbImage;
-use nst_vgg16::Layer;
+use nst_vgg16::{Layer, Vgg16};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::inputs::{blend_weights, prepare};
-use crate::objective::read_back;
+use crate::objective::{Objective, read_back};
 use crate::pixels::{resized, to_tensor};
 use crate::{Error, StyleTransfer};
 
@@ -18,11 +18,15 @@ use crate::{Error, StyleTransfer};
 ///
 /// It serialises as today's report: `{"content_loss": …, "content_layers": {…},
 /// "style_loss": …, "style_layers": {…}, "denoise_loss": …}`, a term's `…_layers` only when
-/// it reads layers.
+/// it reads layers; with style masks, `"style_regions": [{"style_loss": …, "style_layers":
+/// {…}}, …]` too.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
     /// The terms, in the objective's order: `content`, `style`, `denoise`.
     pub terms: Vec<TermScore>,
+    /// With style masks, each style's loss in its own region (its `style` term alone, not
+    /// weighted by the blend), in the order of the styles; empty without masks.
+    pub regions: Vec<TermScore>,
 }
 
 /// One loss term's score.
@@ -52,6 +56,17 @@ impl Serialize for Scores {
                 map.serialize_entry(&format!("{}_layers", term.name), &term.layers)?;
             }
         }
+        if !self.regions.is_empty() {
+            let regions: Vec<Scores> = self
+                .regions
+                .iter()
+                .map(|region| Scores {
+                    terms: vec![region.clone()],
+                    regions: Vec::new(),
+                })
+                .collect();
+            map.serialize_entry("style_regions", &regions)?;
+        }
         map.end()
     }
 }
@@ -80,17 +95,48 @@ impl StyleTransfer {
         }
         let image = resized(image, content.dimensions());
         let (vgg, objective) = self.objective(&content, &styles, &blend, Some(DType::F64))?;
-        let values = objective.values(vgg, to_tensor(&image, &self.device()));
-        let mut terms = Vec::with_capacity(values.len());
-        for (name, value) in objective.names().zip(values) {
-            let (layers, per_layer): (Vec<Layer>, Vec<_>) = value.layers.into_iter().unzip();
-            let read = read_back(std::iter::once(value.value).chain(per_layer))?;
-            terms.push(TermScore {
-                name: name.to_owned(),
-                value: read[0],
-                layers: layers.into_iter().zip(read[1..].iter().copied()).collect(),
-            });
+        let image = to_tensor(&image, &self.device());
+        let terms = term_scores(&objective, vgg, image.clone())?;
+        let mut regions = Vec::new();
+        if let Some(masks) = self.style_masks() {
+            let device = self.device();
+            let masks = masks.tensors(styles.len(), content.dimensions(), &device)?;
+            for (style, mask) in styles.iter().zip(masks) {
+                let region = Objective::new(
+                    config,
+                    vgg,
+                    to_tensor(&content, &device),
+                    vec![to_tensor(style, &device)],
+                    &[1.0],
+                    Some(&[mask]),
+                    Some(DType::F64),
+                )?;
+                let style = term_scores(&region, vgg, image.clone())?
+                    .into_iter()
+                    .find(|term| term.name == "style");
+                regions.extend(style);
+            }
         }
-        Ok(Scores { terms })
+        Ok(Scores { terms, regions })
     }
+}
+
+/// Each term's score of `image` under `objective`.
+fn term_scores(
+    objective: &Objective,
+    vgg: &Vgg16,
+    image: Tensor<4>,
+) -> Result<Vec<TermScore>, Error> {
+    let values = objective.values(vgg, image);
+    let mut terms = Vec::with_capacity(values.len());
+    for (name, value) in objective.names().zip(values) {
+        let (layers, per_layer): (Vec<Layer>, Vec<_>) = value.layers.into_iter().unzip();
+        let read = read_back(std::iter::once(value.value).chain(per_layer))?;
+        terms.push(TermScore {
+            name: name.to_owned(),
+            value: read[0],
+            layers: layers.into_iter().zip(read[1..].iter().copied()).collect(),
+        });
+    }
+    Ok(terms)
 }

@@ -251,6 +251,11 @@ impl StyleTransfer {
         Ok((vgg, objective))
     }
 
+    /// The style masks, if the session has them.
+    pub(crate) fn style_masks(&self) -> Option<&StyleMasks> {
+        self.masks.as_ref()
+    }
+
     /// The autodiff device everything runs on.
     pub(crate) fn device(&self) -> Device {
         self.config.device.clone().autodiff()
