@@ -61,6 +61,21 @@ impl StyleMasks {
             .iter()
             .enumerate()
             .map(|(index, mask)| {
+                // The mask's shape, scaled to the content's width, must give its height to
+                // within a pixel (and the other way round): the same picture's aspect.
+                let (mw, mh) = (f64::from(mask.width()), f64::from(mask.height()));
+                let (cw, ch) = (f64::from(width), f64::from(height));
+                if (mh * cw / mw - ch).abs() > 1.0 && (mw * ch / mh - cw).abs() > 1.0 {
+                    return Err(Error::StyleMask {
+                        number: index + 1,
+                        reason: format!(
+                            "is {}×{} but the photo is {width}×{height} at this size: a mask \
+                             needs the photo's aspect ratio",
+                            mask.width(),
+                            mask.height()
+                        ),
+                    });
+                }
                 let resized = match mask.dimensions() == (width, height) {
                     true => mask.clone(),
                     false => imageops::resize(mask, width, height, FilterType::Triangle),
