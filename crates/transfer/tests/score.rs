@@ -37,7 +37,15 @@ fn assert_close(ours: &Value, reference: &Value, path: &str) {
 }
 
 fn score(config: StyleTransferConfig, reference: &str) {
-    let session = StyleTransfer::new(config);
+    assert_close(
+        &fixture_scores(&StyleTransfer::new(config)),
+        &expected(reference),
+        reference,
+    );
+}
+
+/// `session`'s scores of the score fixtures, as JSON.
+fn fixture_scores(session: &StyleTransfer) -> Value {
     let scores = session
         .score(
             &fixture_image("score_content.png"),
@@ -45,11 +53,7 @@ fn score(config: StyleTransferConfig, reference: &str) {
             &fixture_image("score_image.png"),
         )
         .unwrap();
-    assert_close(
-        &serde_json::to_value(&scores).unwrap(),
-        &expected(reference),
-        reference,
-    );
+    serde_json::to_value(&scores).unwrap()
 }
 
 #[test]
@@ -144,14 +148,7 @@ fn guided_gram_matrices_match_the_reference() {
         .unwrap();
     let mask = image::open(fixture("score_mask.png")).unwrap().to_luma8();
     let session = StyleTransfer::new(config).with_style_masks(StyleMasks::new(vec![mask]).unwrap());
-    let scores = session
-        .score(
-            &fixture_image("score_content.png"),
-            &[&fixture_image("score_style.png")],
-            &fixture_image("score_image.png"),
-        )
-        .unwrap();
-    let mut ours = serde_json::to_value(&scores).unwrap();
+    let mut ours = fixture_scores(&session);
     // One style: its region's score is the whole style term.
     let regions = ours
         .as_object_mut()
