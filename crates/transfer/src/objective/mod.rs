@@ -113,17 +113,16 @@ impl Objective {
     fn floors(&self, vgg: &Vgg16, content: Tensor<4>) -> Result<Vec<f64>, Error> {
         let flat = content.clone().mean_dims(&[2, 3]).expand(content.dims());
         let blank = self.values(vgg, flat);
-        let photo = self.values(vgg, content);
+        // The image-only terms read no layer: the photo needs no pass through the model.
+        let photo = Activations::new(content, Vec::new(), Vec::new(), self.dtype);
         let chosen =
             self.terms
                 .iter()
-                .zip(blank.into_iter().zip(photo))
-                .map(
-                    |(term, (blank, photo))| match term.loss.layers().is_empty() {
-                        true => photo.value,
-                        false => blank.value,
-                    },
-                );
+                .zip(blank)
+                .map(|(term, blank)| match term.loss.layers().is_empty() {
+                    true => term.loss.value(&photo).value,
+                    false => blank.value,
+                });
         read_back(chosen)
     }
 
