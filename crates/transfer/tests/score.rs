@@ -3,8 +3,15 @@
 mod common;
 
 use common::{fixture, fixture_image, weights};
-use nst_transfer::{StyleMasks, StyleTransfer, StyleTransferConfig};
+use nst_transfer::{StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder};
 use serde_json::Value;
+
+/// The default configuration at native sizes (the fixtures are scored as they are).
+fn native() -> StyleTransferConfigBuilder {
+    StyleTransferConfig::builder()
+        .size(None)
+        .weights(Some(weights()))
+}
 
 fn expected(config: &str) -> Value {
     expected_in("score_expected.json", config)
@@ -58,21 +65,15 @@ fn fixture_scores(session: &StyleTransfer) -> Value {
 
 #[test]
 fn seed_layers_match_the_reference() {
-    let config = StyleTransferConfig::builder()
-        .size(None)
-        .weights(Some(weights()))
-        .build()
-        .unwrap();
+    let config = native().build().unwrap();
     score(config, "seed_layers");
 }
 
 #[test]
 fn gatys_layers_match_the_reference() {
-    let config = StyleTransferConfig::builder()
-        .size(None)
+    let config = native()
         .content_layers_by_name("conv4_2")
         .style_layers_by_name("conv1_1,conv2_1,conv3_1,conv4_1,conv5_1")
-        .weights(Some(weights()))
         .build()
         .unwrap();
     score(config, "gatys_layers");
@@ -80,11 +81,7 @@ fn gatys_layers_match_the_reference() {
 
 #[test]
 fn native_sizes_require_the_scored_image_to_match_the_content() {
-    let config = StyleTransferConfig::builder()
-        .size(None)
-        .weights(Some(weights()))
-        .build()
-        .unwrap();
+    let config = native().build().unwrap();
     let content = fixture_image("score_content.png");
     let error = StyleTransfer::new(config)
         .score(
@@ -100,11 +97,9 @@ fn native_sizes_require_the_scored_image_to_match_the_content() {
 fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
     let layers = "conv1_1,conv2_1,conv3_1";
     let score = |layer_weights: Option<Vec<f64>>| {
-        let config = StyleTransferConfig::builder()
-            .size(None)
+        let config = native()
             .style_layers_by_name(layers)
             .style_layer_weights(layer_weights)
-            .weights(Some(weights()))
             .build()
             .unwrap();
         StyleTransfer::new(config)
@@ -141,11 +136,7 @@ fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
 fn guided_gram_matrices_match_the_reference() {
     // A mask white on the left, a ramp, black on the right
     // (`reference/make_guided_fixture.py`): every style layer's guided Gram loss.
-    let config = StyleTransferConfig::builder()
-        .size(None)
-        .weights(Some(weights()))
-        .build()
-        .unwrap();
+    let config = native().build().unwrap();
     let mask = image::open(fixture("score_mask.png")).unwrap().to_luma8();
     let session = StyleTransfer::new(config).with_style_masks(StyleMasks::new(vec![mask]).unwrap());
     let mut ours = fixture_scores(&session);
