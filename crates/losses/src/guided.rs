@@ -1,6 +1,6 @@
 use burn::tensor::Tensor;
 
-use crate::gram;
+use crate::{Window, gram, gram_from_partials};
 
 /// The guided Gram loss of Gatys et al., "Controlling Perceptual Factors in Neural Style
 /// Transfer" (2017): one style per region of the image, each region given by a mask.
@@ -66,20 +66,48 @@ impl GuidedStyleLoss {
     /// The loss of the activation `x` (`[1, C, H, W]`, the masks' resolution), as a
     /// one-element tensor.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
+        let whole = Window::whole(&x);
+        let pixels = whole.len();
+        let partials = self.partial(x.clone(), &whole);
+        self.from_partials(partials, pixels)
+            .unwrap_or_else(|| x.sum().mul_scalar(0.0))
+    }
+
+    /// The number of regions (masks that are not zero everywhere), and of
+    /// [`partial`](Self::partial)'s matrices.
+    pub fn region_count(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// Each region's unnormalised guided Gram matrix `(F ⊙ m)ᵀ (F ⊙ m)` of `x`, the
+    /// activation's part at `window`: these add up over a partition of the grid.
+    pub fn partial(&self, x: Tensor<4>, window: &Window) -> Vec<Tensor<3>> {
         self.regions
             .iter()
             .map(|region| {
-                let mask = match region.mask.dtype() == x.dtype() {
-                    true => region.mask.clone(),
-                    false => region.mask.clone().cast(x.dtype()),
+                let mask = window.crop(region.mask.clone());
+                let mask = match mask.dtype() == x.dtype() {
+                    true => mask,
+                    false => mask.cast(x.dtype()),
                 };
-                let guided = gram(x.clone() * mask, self.normalize);
-                (guided.mul_scalar(region.scale) - region.target.clone())
-                    .square()
-                    .mean()
-                    .mul_scalar(region.weight)
+                gram(x.clone() * mask, false)
+            })
+            .collect()
+    }
+
+    /// The loss from the [`partial`](Self::partial) Gram matrices added over the whole grid of
+    /// `pixels` points; `None` when no region has a mask.
+    pub fn from_partials(&self, sums: Vec<Tensor<3>>, pixels: usize) -> Option<Tensor<1>> {
+        self.regions
+            .iter()
+            .zip(sums)
+            .map(|(region, sum)| {
+                (gram_from_partials(sum, pixels, self.normalize).mul_scalar(region.scale)
+                    - region.target.clone())
+                .square()
+                .mean()
+                .mul_scalar(region.weight)
             })
             .reduce(|a, b| a + b)
-            .unwrap_or_else(|| x.sum().mul_scalar(0.0))
     }
 }

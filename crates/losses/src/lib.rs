@@ -4,6 +4,9 @@
 //! - [`StyleLoss`]: mean squared difference between [`gram`] matrices.
 //! - [`GuidedStyleLoss`]: the style loss per masked region (Gatys et al., 2017).
 //! - [`TvLoss`]: total variation of the image, which suppresses high-frequency noise.
+//! - [`Window`]: a part of an activation; each loss splits into statistics that add up over
+//!   the windows of a partition (`partial`) and a value of their sum (`from_partials`), for
+//!   evaluating a large image tile by tile.
 //! - [`normalized_sum`]: a weighted sum that divides each loss by its own current value, so that
 //!   each term contributes its weight whatever the layers' magnitudes.
 //!
@@ -31,10 +34,12 @@ mod guided;
 mod style;
 mod tv;
 mod weighting;
+mod window;
 
 pub use content::ContentLoss;
-pub use gram::gram;
+pub use gram::{gram, gram_from_partials};
 pub use guided::GuidedStyleLoss;
 pub use style::StyleLoss;
 pub use tv::TvLoss;
 pub use weighting::{NORMALIZATION_EPS, normalized_sum};
+pub use window::Window;

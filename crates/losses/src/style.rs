@@ -1,6 +1,6 @@
 use burn::tensor::Tensor;
 
-use crate::gram;
+use crate::{gram, gram_from_partials};
 
 /// Mean squared error between the Gram matrix of an activation and a fixed target Gram matrix.
 #[derive(Debug, Clone)]
@@ -31,7 +31,20 @@ impl StyleLoss {
 
     /// `mean((gram(x) − target)²)`, as a one-element tensor.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<1> {
-        (gram(x, self.normalize) - self.target.clone())
+        let [_, _, h, w] = x.dims();
+        self.from_partials(Self::partial(x), h * w)
+    }
+
+    /// The unnormalised Gram matrix `Fᵀ F` of `x`, a part of the activation: these add up over
+    /// a partition of the grid.
+    pub fn partial(x: Tensor<4>) -> Tensor<3> {
+        gram(x, false)
+    }
+
+    /// The loss from the [`partial`](Self::partial) Gram matrices added over the whole grid of
+    /// `pixels` points.
+    pub fn from_partials(&self, sum: Tensor<3>, pixels: usize) -> Tensor<1> {
+        (gram_from_partials(sum, pixels, self.normalize) - self.target.clone())
             .square()
             .mean()
     }

@@ -86,6 +86,8 @@ impl StyleTransferConfigBuilder {
         seed: u64,
         /// Sets [`StyleTransferConfig::size`].
         size: Option<u32>,
+        /// Sets [`StyleTransferConfig::tile`].
+        tile: Option<u32>,
         /// Sets [`StyleTransferConfig::style_scale`].
         style_scale: f64,
         /// Sets [`StyleTransferConfig::style_blend`].

@@ -95,6 +95,7 @@ mod pixels;
 mod preset;
 mod score;
 mod session;
+mod tiling;
 
 pub use builder::StyleTransferConfigBuilder;
 pub use config::{Init, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting};

@@ -11,6 +11,9 @@ pub(crate) const NAMES: [&str; 13] = [
     "conv4_2", "conv4_3", "conv5_1", "conv5_2", "conv5_3",
 ];
 
+/// Indices of the convolutions (conv1_2, conv2_2, conv3_3, conv4_3) followed by a 2×2 pool.
+pub(crate) const POOL_AFTER: [usize; 4] = [1, 3, 6, 9];
+
 /// One of VGG-16's 13 convolutional layers; its activation is taken after the ReLU.
 ///
 /// Parsed from its name (`conv3_1`) or from its index in forward order (`4`), and
@@ -61,6 +64,43 @@ impl Layer {
     /// The name, such as `conv3_1`.
     pub fn name(self) -> &'static str {
         NAMES[self.index()]
+    }
+
+    /// How many input pixels one step of this layer's activation spans: 1 in block 1, 2 in
+    /// block 2, … 16 in block 5. An activation of an `H`×`W` input is `⌊H/s⌋`×`⌊W/s⌋`.
+    pub fn stride(self) -> usize {
+        1 << self.pools_before()
+    }
+
+    /// How far (in input pixels, either way) an activation of this layer reads its input:
+    /// an activation at input position `p·s` depends on the pixels within `p·s ± r` only.
+    ///
+    /// ```
+    /// use nst_vgg16::Layer;
+    /// assert_eq!(Layer::parse("conv1_1").unwrap().receptive_radius(), 1);
+    /// assert_eq!(Layer::parse("conv5_1").unwrap().receptive_radius(), 73);
+    /// ```
+    pub fn receptive_radius(self) -> usize {
+        // Each 3×3 convolution reads one step further either way, and so does each 2×2 pool
+        // (its window reaches one step right and down), in the steps of its own input.
+        let mut radius = 0;
+        let mut stride = 1;
+        for index in 0..=self.index() {
+            radius += stride;
+            if index < self.index() && POOL_AFTER.contains(&index) {
+                radius += stride;
+                stride *= 2;
+            }
+        }
+        radius
+    }
+
+    /// The number of 2×2 pools between the input and this layer.
+    pub(crate) fn pools_before(self) -> usize {
+        POOL_AFTER
+            .iter()
+            .filter(|&&pool| pool < self.index())
+            .count()
     }
 }
 

@@ -4,6 +4,7 @@ use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use crate::conv3x3::ConvRelu;
+use crate::layer::POOL_AFTER;
 use crate::max_pool::max_pool2x2;
 use crate::{Error, Flavour, Layer};
 
@@ -23,9 +24,6 @@ pub(crate) const CHANNELS: [[usize; 2]; 13] = [
     [512, 512],
     [512, 512],
 ];
-
-/// Indices of the convolutions (conv1_2, conv2_2, conv3_3, conv4_3) followed by a 2×2 pool.
-const POOL_AFTER: [usize; 4] = [1, 3, 6, 9];
 
 /// The downsampling between VGG-16's blocks: 2×2 windows, stride 2, odd sizes floored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -167,10 +165,7 @@ impl Vgg16 {
     /// Brings a map at the input's resolution (`[N, C, H, W]`, such as a region mask) to the
     /// resolution of `layer`'s activations, average pooling it 2×2 wherever the model pools.
     pub fn downsample_to(map: Tensor<4>, layer: Layer) -> Tensor<4> {
-        let pools = POOL_AFTER
-            .iter()
-            .filter(|&&pool| pool < layer.index())
-            .count();
+        let pools = layer.pools_before();
         let pool = AvgPool2dConfig::new([2, 2]).init();
         (0..pools).fold(map, |map, _| pool.forward(map))
     }

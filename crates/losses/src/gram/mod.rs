@@ -32,3 +32,14 @@ pub fn gram(features: Tensor<4>, normalize: bool) -> Tensor<3> {
         gram
     }
 }
+
+/// The Gram matrix of a whole activation of `pixels` grid points from the unnormalised Gram
+/// matrices of its parts added up (`sum`): divided by pixels × channels with `normalize`, as
+/// [`gram`] does.
+pub fn gram_from_partials(sum: Tensor<3>, pixels: usize, normalize: bool) -> Tensor<3> {
+    let [_, channels, _] = sum.dims();
+    match normalize {
+        true => sum.div_scalar((pixels * channels) as f64),
+        false => sum,
+    }
+}

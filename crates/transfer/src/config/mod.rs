@@ -82,6 +82,13 @@ pub struct StyleTransferConfig {
     pub flavour: Flavour,
     /// An ONNX file of VGG-16 weights; `None` uses [`nst_vgg16::weights::resolve`].
     pub weights: Option<PathBuf>,
+    /// Evaluate VGG-16 in tiles that own `tile`×`tile` pixels (rounded down to a multiple of
+    /// the deepest layer's stride, 16 for conv5_x) and read a halo around them as wide as the
+    /// deepest layer's receptive field (80 px for conv5_1): peak memory is then one tile's
+    /// activations plus the image-sized tensors. Gram matrices, losses and gradients are the
+    /// whole image's, up to float rounding. `None` evaluates the image at once.
+    #[serde(default)]
+    pub tile: Option<u32>,
     /// The device to run on (CPU by default).
     #[serde(skip, default = "Device::flex")]
     pub device: Device,
@@ -117,6 +124,7 @@ impl Default for StyleTransferConfig {
             pooling: Pooling::Max,
             flavour: Flavour::Caffe,
             weights: None,
+            tile: None,
             device: Device::flex(),
         }
     }
@@ -204,6 +212,9 @@ impl StyleTransferConfig {
         }
         if self.size == Some(0) {
             return invalid("size must be ≥ 1 (use no size to keep native sizes)".into());
+        }
+        if self.tile == Some(0) {
+            return invalid("tile must be ≥ 1 pixel (use no tile to evaluate images whole)".into());
         }
         if let Some(weights) = &self.style_layer_weights {
             if weights.len() != self.style_layers.len() {

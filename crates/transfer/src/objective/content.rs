@@ -4,7 +4,9 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::ContentLoss;
 use nst_vgg16::{Layer, Vgg16};
 
-use super::term::{Activations, Loss, Value, cast, layer_mean};
+use super::term::{Activations, Loss, Value, layer_mean};
+use super::tiled::{each_tile, stitch};
+use crate::tiling::Tiling;
 
 /// The mean over the content layers of the mean squared activation difference.
 pub(crate) struct ContentTerm {
@@ -12,14 +14,26 @@ pub(crate) struct ContentTerm {
 }
 
 impl ContentTerm {
-    /// Targets from the content image's activations at `layers`.
-    pub fn new(vgg: &Vgg16, content: Tensor<4>, layers: &[Layer], dtype: Option<DType>) -> Self {
-        let features = vgg.forward(content, layers);
+    /// Targets from the content image's activations at `layers`, computed tile by tile with
+    /// `tiling`.
+    pub fn new(
+        vgg: &Vgg16,
+        content: Tensor<4>,
+        layers: &[Layer],
+        tiling: Option<&Tiling>,
+        dtype: Option<DType>,
+    ) -> Self {
+        let mut parts = vec![Vec::new(); layers.len()];
+        each_tile(vgg, content, layers, tiling, dtype, |activations| {
+            for (part, &layer) in parts.iter_mut().zip(layers) {
+                part.push((activations.window(layer), activations.layer(layer)));
+            }
+        });
         Self {
             layers: layers
                 .iter()
-                .zip(features)
-                .map(|(&layer, f)| (layer, ContentLoss::new(cast(f, dtype))))
+                .zip(parts)
+                .map(|(&layer, parts)| (layer, ContentLoss::new(stitch(parts))))
                 .collect(),
         }
     }
@@ -30,12 +44,24 @@ impl Loss for ContentTerm {
         self.layers.iter().map(|(layer, _)| *layer).collect()
     }
 
-    fn value(&self, activations: &Activations) -> Value {
+    fn partial(&self, activations: &Activations) -> Vec<Tensor<3>> {
+        self.layers
+            .iter()
+            .map(|(layer, loss)| {
+                let part = activations.layer(*layer);
+                let window = activations.window(*layer);
+                loss.partial(part, &window).reshape([1, 1, 1])
+            })
+            .collect()
+    }
+
+    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>) -> Value {
         let per_layer = self
             .layers
             .iter()
-            .map(|(layer, loss)| (*layer, loss.forward(activations.layer(*layer))))
+            .zip(sums)
+            .map(|((layer, loss), sum)| (*layer, loss.from_partials(sum.reshape([1]))))
             .collect();
-        layer_mean(activations, per_layer, std::iter::repeat(1.0))
+        layer_mean(image, per_layer, std::iter::repeat(1.0))
     }
 }

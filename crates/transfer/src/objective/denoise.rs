@@ -1,11 +1,13 @@
 //! The denoise term: the image's total variation.
 
+use burn::tensor::Tensor;
 use nst_losses::TvLoss;
 use nst_vgg16::Layer;
 
 use super::term::{Activations, Loss, Value};
 
-/// Total variation of the 0–255 image.
+/// Total variation of the 0–255 image, computed on the whole image (it is cheap) even when
+/// the model runs tile by tile.
 pub(crate) struct DenoiseTerm;
 
 impl Loss for DenoiseTerm {
@@ -13,9 +15,13 @@ impl Loss for DenoiseTerm {
         Vec::new()
     }
 
-    fn value(&self, activations: &Activations) -> Value {
+    fn partial(&self, _: &Activations) -> Vec<Tensor<3>> {
+        Vec::new()
+    }
+
+    fn value(&self, _: Vec<Tensor<3>>, image: &Tensor<4>) -> Value {
         Value {
-            value: TvLoss.forward(activations.image()),
+            value: TvLoss.forward(image.clone()),
             layers: Vec::new(),
         }
     }

@@ -5,6 +5,7 @@ mod content;
 mod denoise;
 mod style;
 mod term;
+mod tiled;
 
 use std::cell::Cell;
 
@@ -12,12 +13,14 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::{NORMALIZATION_EPS, normalized_sum};
 use nst_vgg16::{Layer, Vgg16};
 
+use crate::tiling::{Tile, Tiling};
 use crate::{Error, Losses, StyleTransferConfig, Weighting};
 use content::ContentTerm;
 use denoise::DenoiseTerm;
 use style::{StyleLayers, StyleTerm};
 pub(crate) use term::Value;
-use term::{Activations, Term};
+use term::{Activations, Term, cast};
+use tiled::tiles;
 
 /// The terms of one run, their targets computed once from the content and style images.
 pub(crate) struct Objective {
@@ -29,6 +32,8 @@ pub(crate) struct Objective {
     initial: Cell<Option<Vec<f64>>>,
     /// The least divisors of [`Weighting::Initial`] (see [`Objective::floors`]).
     floors: Vec<f64>,
+    /// How images are cut into tiles; `None` evaluates them whole.
+    tiling: Option<Tiling>,
     dtype: Option<DType>,
 }
 
@@ -53,6 +58,7 @@ impl Objective {
         dtype: Option<DType>,
     ) -> Result<Self, Error> {
         let content_image = content.clone();
+        let tiling = config.tile.map(|side| Tiling::new(side, &config.layers()));
         let style_layers = StyleLayers {
             layers: &config.style_layers,
             weights: config.style_layer_weights.as_deref(),
@@ -66,6 +72,7 @@ impl Objective {
                     vgg,
                     content,
                     &config.content_layers,
+                    tiling.as_ref(),
                     dtype,
                 )),
             },
@@ -78,7 +85,7 @@ impl Objective {
                     blend,
                     masks,
                     style_layers,
-                    dtype,
+                    (tiling.as_ref(), dtype),
                 )),
             },
             Term {
@@ -96,6 +103,7 @@ impl Objective {
             weighting: config.weighting,
             initial: Cell::new(None),
             floors: Vec::new(),
+            tiling,
             dtype,
         };
         if config.weighting == Weighting::Initial {
@@ -114,13 +122,13 @@ impl Objective {
         let flat = content.clone().mean_dims(&[2, 3]).expand(content.dims());
         let blank = self.values(vgg, flat);
         // The image-only terms read no layer: the photo needs no pass through the model.
-        let photo = Activations::new(content, Vec::new(), Vec::new(), self.dtype);
+        let photo = cast(content, self.dtype);
         let chosen =
             self.terms
                 .iter()
                 .zip(blank)
                 .map(|(term, blank)| match term.loss.layers().is_empty() {
-                    true => term.loss.value(&photo).value,
+                    true => term.loss.value(Vec::new(), &photo).value,
                     false => blank.value,
                 });
         read_back(chosen)
@@ -133,11 +141,21 @@ impl Objective {
 
     /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor.
     pub fn values(&self, vgg: &Vgg16, image: Tensor<4>) -> Vec<Value> {
+        let tiles = tiles(&image, self.tiling.as_ref());
+        let sums = self.sums(vgg, image.clone(), &tiles);
+        self.values_of(sums, &image)
+    }
+
+    /// Each term's value for the whole `image`, in one pass (tracked if `image` is).
+    fn values_whole(&self, vgg: &Vgg16, image: Tensor<4>) -> Vec<Value> {
+        let [_, _, height, width] = image.dims();
         let features = vgg.forward(image.clone(), &self.layers);
-        let activations = Activations::new(image, self.layers.clone(), features, self.dtype);
+        let tile = Tile::whole(height, width);
+        let activations = Activations::new(tile, self.layers.clone(), features, self.dtype);
+        let image = cast(image, self.dtype);
         self.terms
             .iter()
-            .map(|term| term.loss.value(&activations))
+            .map(|term| term.loss.value(term.loss.partial(&activations), &image))
             .collect()
     }
 
@@ -180,11 +198,27 @@ impl Objective {
     /// pass, and one transfer to the host of the losses and of the gradient's sum (not finite
     /// if any entry is not).
     pub fn evaluate(&self, vgg: &Vgg16, x: Tensor<4>) -> Result<Point, Error> {
+        let tiles = tiles(&x, self.tiling.as_ref());
+        if tiles.len() > 1 {
+            return self.evaluate_tiled(vgg, x.inner(), &tiles);
+        }
         let tracked = x.autodiff().require_grad();
-        let values = self.values(vgg, tracked.clone());
+        let values = self.values_whole(vgg, tracked.clone());
         let total = self.total(&values)?;
         let grads = total.clone().backward();
         let gradient = tracked.grad(&grads).ok_or(Error::NoGradient)?;
+        self.point(tracked.inner(), values, total, gradient)
+    }
+
+    /// The point at `image` with these values, total and gradient, after one read-back that
+    /// checks they are finite.
+    fn point(
+        &self,
+        image: Tensor<4>,
+        values: Vec<Value>,
+        total: Tensor<1>,
+        gradient: Tensor<4>,
+    ) -> Result<Point, Error> {
         let mut read = read_back(
             values
                 .into_iter()
@@ -208,7 +242,7 @@ impl Objective {
             return Err(non_finite("gradient", gradient_sum));
         }
         Ok(Point {
-            image: tracked.inner(),
+            image,
             losses: Losses {
                 terms: self.names().map(str::to_owned).zip(read).collect(),
                 total,

@@ -1,10 +1,12 @@
 //! The style term: how far the image's Gram matrices are from the style images' (blended).
 
 use burn::tensor::{DType, Tensor};
-use nst_losses::{GuidedStyleLoss, StyleLoss, gram};
+use nst_losses::{GuidedStyleLoss, StyleLoss, Window, gram_from_partials};
 use nst_vgg16::{Layer, Vgg16};
 
 use super::term::{Activations, Loss, Value, cast, layer_mean};
+use super::tiled::each_tile;
+use crate::tiling::Tiling;
 
 /// The weighted mean over the style layers of the mean squared Gram difference.
 pub(crate) struct StyleTerm {
@@ -19,10 +21,28 @@ enum LayerLoss {
 }
 
 impl LayerLoss {
-    fn forward(&self, x: Tensor<4>) -> Tensor<1> {
+    /// The Gram matrices of `x`, the part of the activation at `window`.
+    fn partial(&self, x: Tensor<4>, window: &Window) -> Vec<Tensor<3>> {
         match self {
-            LayerLoss::Blended(loss) => loss.forward(x),
-            LayerLoss::Guided(loss) => loss.forward(x),
+            LayerLoss::Blended(_) => vec![StyleLoss::partial(x)],
+            LayerLoss::Guided(loss) => loss.partial(x, window),
+        }
+    }
+
+    /// How many matrices [`partial`](Self::partial) gives.
+    fn count(&self) -> usize {
+        match self {
+            LayerLoss::Blended(_) => 1,
+            LayerLoss::Guided(loss) => loss.region_count(),
+        }
+    }
+
+    /// The loss from the Gram matrices added up over a grid of `pixels` points; `None` when
+    /// no region of a guided loss has a mask.
+    fn value(&self, sums: Vec<Tensor<3>>, pixels: usize) -> Option<Tensor<1>> {
+        match self {
+            LayerLoss::Blended(loss) => Some(loss.from_partials(sums.into_iter().next()?, pixels)),
+            LayerLoss::Guided(loss) => loss.from_partials(sums, pixels),
         }
     }
 }
@@ -36,16 +56,17 @@ pub(crate) struct StyleLayers<'a> {
 }
 
 impl StyleTerm {
-    /// Targets from the styles' Gram matrices, blended with `blend` (summing to 1); with
-    /// `masks` (one `[1, 1, H, W]` map in 0–1 per style, at the content's size), each style
-    /// acts in its own region with its blend weight instead (guided Gram matrices).
+    /// Targets from the styles' Gram matrices (computed tile by tile with `tiling`), blended
+    /// with `blend` (summing to 1); with `masks` (one `[1, 1, H, W]` map in 0–1 per style, at
+    /// the content's size), each style acts in its own region with its blend weight instead
+    /// (guided Gram matrices).
     pub fn new(
         vgg: &Vgg16,
         styles: Vec<Tensor<4>>,
         blend: &[f64],
         masks: Option<&[Tensor<4>]>,
         layers: StyleLayers,
-        dtype: Option<DType>,
+        (tiling, dtype): (Option<&Tiling>, Option<DType>),
     ) -> Self {
         // Per layer, per style with a weight: (style index, weight, Gram).
         let mut grams: Vec<Vec<(usize, f64, Tensor<3>)>> = vec![Vec::new(); layers.layers.len()];
@@ -53,10 +74,23 @@ impl StyleTerm {
             if weight <= 0.0 {
                 continue;
             }
-            let features = vgg.forward(style, layers.layers);
-            for (per_style, f) in grams.iter_mut().zip(features) {
-                let g = gram(cast(f.detach(), dtype), layers.normalize);
-                per_style.push((index, weight, g));
+            let [_, _, height, width] = style.dims();
+            let mut sums: Vec<Option<Tensor<3>>> = vec![None; layers.layers.len()];
+            each_tile(vgg, style, layers.layers, tiling, dtype, |activations| {
+                for (sum, &layer) in sums.iter_mut().zip(layers.layers) {
+                    let part = StyleLoss::partial(activations.layer(layer));
+                    *sum = Some(match sum.take() {
+                        Some(sum) => sum + part,
+                        None => part,
+                    });
+                }
+            });
+            for ((per_style, sum), &layer) in grams.iter_mut().zip(sums).zip(layers.layers) {
+                let pixels = (height / layer.stride()) * (width / layer.stride());
+                if let Some(sum) = sum {
+                    let g = gram_from_partials(sum, pixels, layers.normalize);
+                    per_style.push((index, weight, g));
+                }
             }
         }
         let weights = match layers.weights {
@@ -105,14 +139,31 @@ impl Loss for StyleTerm {
         self.layers.iter().map(|(layer, _, _)| *layer).collect()
     }
 
+    fn partial(&self, activations: &Activations) -> Vec<Tensor<3>> {
+        self.layers
+            .iter()
+            .flat_map(|(layer, _, loss)| {
+                loss.partial(activations.layer(*layer), &activations.window(*layer))
+            })
+            .collect()
+    }
+
     /// The per-layer values are before the layer weights.
-    fn value(&self, activations: &Activations) -> Value {
+    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>) -> Value {
+        let [_, _, height, width] = image.dims();
+        let mut sums = sums.into_iter();
         let per_layer = self
             .layers
             .iter()
-            .map(|(layer, _, loss)| (*layer, loss.forward(activations.layer(*layer))))
+            .map(|(layer, _, loss)| {
+                let pixels = (height / layer.stride()) * (width / layer.stride());
+                let sums = sums.by_ref().take(loss.count()).collect();
+                let value = loss.value(sums, pixels);
+                let zero = || image.clone().sum().zeros_like();
+                (*layer, value.unwrap_or_else(zero))
+            })
             .collect();
         let weights = self.layers.iter().map(|(_, weight, _)| *weight);
-        layer_mean(activations, per_layer, weights)
+        layer_mean(image, per_layer, weights)
     }
 }

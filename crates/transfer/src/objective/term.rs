@@ -2,52 +2,51 @@
 //! its weight and the name that reports use.
 
 use burn::tensor::{DType, Tensor};
+use nst_losses::Window;
 use nst_vgg16::Layer;
 
-/// The activations of one image at the layers the objective reads, and the image itself, in
-/// the dtype the losses are computed in.
+use crate::tiling::Tile;
+
+/// The activations of one tile of an image (or of all of it) at the layers the objective
+/// reads, in the dtype the losses are computed in.
 pub(crate) struct Activations {
-    image: Tensor<4>,
+    tile: Tile,
     layers: Vec<Layer>,
     features: Vec<Tensor<4>>,
     dtype: Option<DType>,
 }
 
 impl Activations {
-    /// `features[i]` is the activation of `layers[i]`; with `dtype`, everything read is cast
-    /// to it (for `f64` reference values).
+    /// `features[i]` is `tile`'s activation of `layers[i]`; with `dtype`, everything read is
+    /// cast to it (for `f64` reference values).
     pub fn new(
-        image: Tensor<4>,
+        tile: Tile,
         layers: Vec<Layer>,
         features: Vec<Tensor<4>>,
         dtype: Option<DType>,
     ) -> Self {
         Self {
-            image,
+            tile,
             layers,
             features,
             dtype,
         }
     }
 
-    /// The `[1, 3, H, W]` image, 0–255.
-    pub fn image(&self) -> Tensor<4> {
-        cast(self.image.clone(), self.dtype)
-    }
-
-    /// The activation of `layer`, which the objective asked VGG-16 for.
+    /// The part of `layer`'s activation that the tile owns, which the objective asked
+    /// VGG-16 for.
     pub fn layer(&self, layer: Layer) -> Tensor<4> {
         let index = self.layers.iter().position(|&l| l == layer);
         let feature = index.map_or_else(
             || unreachable!("the objective computes every layer its terms read"),
             |index| self.features[index].clone(),
         );
-        cast(feature, self.dtype)
+        cast(self.tile.local_at(layer).crop(feature), self.dtype)
     }
 
-    /// A zero of the losses' dtype, for a term with no layers.
-    pub fn zero(&self) -> Tensor<1> {
-        self.image().sum().zeros_like()
+    /// Where [`layer`](Self::layer)'s part lies in the whole image's activation.
+    pub fn window(&self, layer: Layer) -> Window {
+        self.tile.owned_at(layer)
     }
 }
 
@@ -66,13 +65,20 @@ pub(crate) struct Value {
     pub layers: Vec<(Layer, Tensor<1>)>,
 }
 
-/// A loss the objective adds up.
+/// A loss the objective adds up, split so that a large image can be evaluated tile by tile:
+/// statistics of each tile's activations that add up over the tiles, and a value of their sum.
 pub(crate) trait Loss {
     /// The layers it reads.
     fn layers(&self) -> Vec<Layer>;
 
-    /// Its raw (unweighted) value for one image.
-    fn value(&self, activations: &Activations) -> Value;
+    /// The statistics of the part of the image that `activations` own (Gram matrices, sums
+    /// of squares), which add up over the tiles of the image; none for a term of the image
+    /// alone.
+    fn partial(&self, activations: &Activations) -> Vec<Tensor<3>>;
+
+    /// Its raw (unweighted) value from the statistics added up over the whole image; `image`
+    /// is the whole `[1, 3, H, W]` 0–255 image in the losses' dtype.
+    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>) -> Value;
 }
 
 /// A loss with its weight and name.
@@ -83,9 +89,10 @@ pub(crate) struct Term {
     pub loss: Box<dyn Loss>,
 }
 
-/// `(1/n) Σ wₗ Lₗ` over per-layer values, with the per-layer values; zero without layers.
+/// `(1/n) Σ wₗ Lₗ` over per-layer values, with the per-layer values; zero (of `image`'s
+/// dtype) without layers.
 pub(crate) fn layer_mean(
-    activations: &Activations,
+    image: &Tensor<4>,
     per_layer: Vec<(Layer, Tensor<1>)>,
     weights: impl IntoIterator<Item = f64>,
 ) -> Value {
@@ -95,7 +102,7 @@ pub(crate) fn layer_mean(
         .zip(weights)
         .map(|((_, loss), weight)| loss.clone().mul_scalar(weight))
         .reduce(|a, b| a + b)
-        .map_or_else(|| activations.zero(), |sum| sum.div_scalar(n));
+        .map_or_else(|| image.clone().sum().zeros_like(), |sum| sum.div_scalar(n));
     Value {
         value,
         layers: per_layer,

@@ -1,0 +1,159 @@
+//! Evaluating the objective tile by tile: memory for one tile's activations, the whole
+//! image's result.
+//!
+//! A first pass adds up each term's statistics (Gram matrices, sums of squares) over the
+//! tiles without a graph. The terms' values, the weighted total and the total's derivative
+//! with respect to every statistic then come from those sums alone. A second pass runs each
+//! tile with a graph and descends `Σ ⟨statistic(tile), ∂total/∂statistic⟩`, whose gradient is
+//! the tile's share of the total's; the shares, halo included, add up to the whole gradient.
+
+use burn::tensor::{DType, Tensor};
+use nst_losses::Window;
+use nst_vgg16::{Layer, Vgg16};
+
+use super::term::{Activations, Value, cast};
+use super::{Objective, Point};
+use crate::Error;
+use crate::tiling::{Tile, Tiling};
+
+/// Runs VGG-16 on `image` (`[1, 3, H, W]`, not tracked) at `layers`, one tile at a time with
+/// `tiling` or all at once without, and hands each tile's activations to `visit`.
+pub(crate) fn each_tile(
+    vgg: &Vgg16,
+    image: Tensor<4>,
+    layers: &[Layer],
+    tiling: Option<&Tiling>,
+    dtype: Option<DType>,
+    mut visit: impl FnMut(Activations),
+) {
+    for tile in tiles(&image, tiling) {
+        let input = tile.input.crop(image.clone());
+        let features = vgg.forward(input, layers);
+        visit(Activations::new(tile, layers.to_vec(), features, dtype));
+    }
+}
+
+/// The tiles of `image` under `tiling`; the whole image as one tile without.
+pub(crate) fn tiles(image: &Tensor<4>, tiling: Option<&Tiling>) -> Vec<Tile> {
+    let [_, _, height, width] = image.dims();
+    match tiling {
+        Some(tiling) => tiling.tiles(height, width),
+        None => vec![Tile::whole(height, width)],
+    }
+}
+
+/// The whole activation from its parts, each with the window it covers (row by row, as
+/// [`Tiling::tiles`] orders them).
+pub(crate) fn stitch(parts: Vec<(Window, Tensor<4>)>) -> Tensor<4> {
+    let mut rows: Vec<Vec<Tensor<4>>> = Vec::new();
+    let mut top = None;
+    for (window, part) in parts {
+        if top != Some(window.rows.start) {
+            top = Some(window.rows.start);
+            rows.push(Vec::new());
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push(part);
+        }
+    }
+    let mut rows: Vec<Tensor<4>> = rows.into_iter().map(|row| cat(row, 3)).collect();
+    match rows.len() {
+        1 => rows.remove(0),
+        _ => Tensor::cat(rows, 2),
+    }
+}
+
+fn cat(mut parts: Vec<Tensor<4>>, dim: usize) -> Tensor<4> {
+    match parts.len() {
+        1 => parts.remove(0),
+        _ => Tensor::cat(parts, dim),
+    }
+}
+
+impl Objective {
+    /// Each term's statistics added up over the tiles of `image`, without a graph.
+    pub(super) fn sums(
+        &self,
+        vgg: &Vgg16,
+        image: Tensor<4>,
+        tiles: &[Tile],
+    ) -> Vec<Vec<Tensor<3>>> {
+        let mut sums: Vec<Vec<Tensor<3>>> = vec![Vec::new(); self.terms.len()];
+        for tile in tiles {
+            let input = tile.input.crop(image.clone()).autodiff();
+            let features = vgg.forward(input, &self.layers);
+            let activations =
+                Activations::new(tile.clone(), self.layers.clone(), features, self.dtype);
+            for (sum, term) in sums.iter_mut().zip(&self.terms) {
+                let parts = term
+                    .loss
+                    .partial(&activations)
+                    .into_iter()
+                    .map(Tensor::inner);
+                *sum = match sum.is_empty() {
+                    true => parts.collect(),
+                    false => sum.drain(..).zip(parts).map(|(a, b)| a + b).collect(),
+                };
+            }
+        }
+        sums
+    }
+
+    /// Each term's value from its statistics' `sums` and the whole `image`.
+    pub(super) fn values_of(&self, sums: Vec<Vec<Tensor<3>>>, image: &Tensor<4>) -> Vec<Value> {
+        let image = cast(image.clone(), self.dtype);
+        self.terms
+            .iter()
+            .zip(sums)
+            .map(|(term, sums)| term.loss.value(sums, &image))
+            .collect()
+    }
+
+    /// [`evaluate`](Objective::evaluate) over `tiles`.
+    pub(super) fn evaluate_tiled(
+        &self,
+        vgg: &Vgg16,
+        x: Tensor<4>,
+        tiles: &[Tile],
+    ) -> Result<Point, Error> {
+        // The values, the total and its derivatives by each statistic from the sums.
+        let sums: Vec<Vec<Tensor<3>>> = self
+            .sums(vgg, x.clone(), tiles)
+            .into_iter()
+            .map(|sums| {
+                sums.into_iter()
+                    .map(|s| s.autodiff().require_grad())
+                    .collect()
+            })
+            .collect();
+        let whole = x.clone().autodiff().require_grad();
+        let values = self.values_of(sums.clone(), &whole);
+        let total = self.total(&values)?;
+        let grads = total.clone().backward();
+        let slopes: Vec<Vec<Option<Tensor<3>>>> = sums
+            .iter()
+            .map(|sums| sums.iter().map(|s| s.grad(&grads)).collect())
+            .collect();
+        // The image-only terms' gradient, then each tile's share of the others'.
+        let mut gradient = whole.grad(&grads).unwrap_or_else(|| x.zeros_like());
+        for tile in tiles {
+            let input = tile.input.crop(x.clone()).autodiff().require_grad();
+            let features = vgg.forward(input.clone(), &self.layers);
+            let activations =
+                Activations::new(tile.clone(), self.layers.clone(), features, self.dtype);
+            let surrogate = self
+                .terms
+                .iter()
+                .zip(&slopes)
+                .flat_map(|(term, slopes)| term.loss.partial(&activations).into_iter().zip(slopes))
+                .filter_map(|(part, slope)| Some((part * slope.clone()?).sum()))
+                .reduce(|a, b| a + b);
+            let Some(surrogate) = surrogate else { continue };
+            let share = input.grad(&surrogate.backward()).ok_or(Error::NoGradient)?;
+            let at = [0..1, 0..3, tile.input.rows.clone(), tile.input.cols.clone()];
+            let sum = gradient.clone().slice(at.clone()) + share;
+            gradient = gradient.slice_assign(at, sum);
+        }
+        self.point(x, values, total, gradient)
+    }
+}
