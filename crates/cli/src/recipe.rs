@@ -6,7 +6,7 @@ use crate::args::RecipeArgs;
 use crate::inputs::load_images;
 use crate::outputs::Outputs;
 use crate::run::execute;
-use crate::session::{check_memory, load_session};
+use crate::session::{fit_memory, load_session};
 
 /// `nst recipe IMAGE [--rerun OUTPUT]`: prints the recipe, or reruns it on the CPU.
 pub fn recipe(args: RecipeArgs) -> Result<()> {
@@ -47,8 +47,8 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
         config.weights = None;
     }
     let (session, backend) = load_session(config, Backend::Cpu)?;
+    let session = fit_memory(session, inputs.content.dimensions(), backend, None)?;
     let session = inputs.masked(session);
-    check_memory(session.config(), inputs.content.dimensions(), backend)?;
     let weights = session.config().weights.as_deref().context("no weights")?;
     nst::recipe::verify(weights, &recipe.weights_sha256)?;
     let rerun = inputs.recipe(&session, backend)?;

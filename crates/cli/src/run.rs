@@ -13,7 +13,7 @@ use nst::{Control, Progress, StyleTransfer};
 use crate::args::RunArgs;
 use crate::inputs::{Inputs, load_inputs};
 use crate::outputs::{JsonLog, Outputs};
-use crate::session::{check_memory, load_session};
+use crate::session::{fit_memory, load_session};
 use crate::sheet;
 
 /// Set by the first Ctrl-C: the run stops after the current iteration and keeps its image.
@@ -31,6 +31,7 @@ pub struct Interrupted {
 /// `nst [OPTIONS]`: runs a style transfer and writes the result.
 pub fn stylize(args: RunArgs) -> Result<()> {
     let config = args.config()?;
+    let budget = args.max_memory_bytes();
     let outputs = Outputs {
         output: args.output,
         sheet: args.sheet,
@@ -40,8 +41,9 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     outputs.check()?;
     let inputs = load_inputs(&args.model)?;
     let (session, backend) = load_session(config, args.model.backend()?)?;
+    let dimensions = inputs.content.dimensions();
+    let session = fit_memory(session, dimensions, backend, budget)?;
     let session = inputs.masked(session);
-    check_memory(session.config(), inputs.content.dimensions(), backend)?;
     let recipe = inputs.recipe(&session, backend)?;
     execute(&session, &inputs, &outputs, &recipe)
 }

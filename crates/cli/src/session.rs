@@ -38,33 +38,59 @@ pub fn resolve_weights(explicit: Option<&Path>) -> Result<PathBuf> {
     })?)
 }
 
-/// Refuses, before it starts, a CPU run whose estimated peak memory exceeds what the machine
-/// has available, naming the largest size that fits.
-pub fn check_memory(
-    config: &StyleTransferConfig,
+/// Fits a run in memory before it starts: when its estimated peak exceeds `budget` (by
+/// default on the CPU, what the machine has available), it is tiled, saying so in one line,
+/// or refused with the largest size that fits. GPU runs are checked only against a `budget`.
+pub fn fit_memory(
+    session: StyleTransfer,
     content: (u32, u32),
     backend: Backend,
-) -> Result<()> {
-    if !matches!(backend, Backend::Cpu | Backend::Ndarray) {
-        return Ok(());
-    }
-    let Some(available) = available_memory() else {
-        return Ok(());
+    budget: Option<u64>,
+) -> Result<StyleTransfer> {
+    let cpu = matches!(backend, Backend::Cpu | Backend::Ndarray);
+    let Some(available) = budget.or_else(|| cpu.then(available_memory).flatten()) else {
+        return Ok(session);
     };
+    let config = session.config();
     let estimate = config.memory_estimate(content);
     if estimate.bytes <= available {
-        return Ok(());
+        return Ok(session);
     }
     let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
-    let advice = match config.largest_size_within(content, available) {
-        Some(side) => format!("--size {side} or smaller fits"),
-        None => "no size fits".to_owned(),
+    let (w, h, needed) = (estimate.width, estimate.height, gib(estimate.bytes));
+    let tile = match config.tile {
+        Some(_) => None,
+        None => config.largest_tile_within(content, available),
     };
+    if let Some(tile) = tile {
+        eprintln!(
+            "nst: a {w}×{h} run needs about {needed:.1} GiB at once but {:.1} GiB is \
+             available: rendering in tiles of {tile} px (--tile {tile})",
+            gib(available)
+        );
+        let config = StyleTransferConfig {
+            tile: Some(tile),
+            ..config.clone()
+        };
+        let vgg = session.model()?.clone();
+        return Ok(StyleTransfer::with_model(config, vgg));
+    }
+    // In tiles, the image-sized tensors bound the size.
+    let tiled = StyleTransferConfig {
+        tile: Some(512),
+        ..config.clone()
+    };
+    let advice = match (config.tile, tiled.largest_size_within(content, available)) {
+        (Some(_), _) => "a smaller --tile may fit".to_owned(),
+        (None, Some(side)) => format!("--size {side} or smaller fits in tiles"),
+        (None, None) => "no size fits".to_owned(),
+    };
+    let tiled = config
+        .tile
+        .map_or(String::new(), |tile| format!(" in tiles of {tile} px"));
     anyhow::bail!(
-        "a {}×{} run needs about {:.1} GiB of memory but {:.1} GiB is available; {advice}",
-        estimate.width,
-        estimate.height,
-        gib(estimate.bytes),
+        "a {w}×{h} run{tiled} needs about {needed:.1} GiB of memory but {:.1} GiB is \
+         available; {advice}",
         gib(available)
     )
 }

@@ -481,6 +481,40 @@ fn an_image_too_large_for_memory_is_refused_before_the_run() {
 }
 
 #[test]
+fn a_run_over_the_memory_budget_is_tiled_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    // 512×341 needs about 0.45 GiB at once; no iterations: only the targets are computed.
+    let output = nst(&[
+        "--backend",
+        "cpu",
+        "--size",
+        "512",
+        "--multiscale",
+        "false",
+        "--iterations",
+        "0",
+        "--max-memory",
+        "0.4",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().find(|l| l.contains("rendering in tiles of"));
+    let line = line.unwrap_or_else(|| panic!("no tiling line in {stderr}"));
+    let tile: u32 = line
+        .rsplit("--tile ")
+        .next()
+        .and_then(|t| t.trim_end_matches(')').parse().ok())
+        .unwrap_or_else(|| panic!("no tile side in {line}"));
+    assert!((64..512).contains(&tile), "{line}");
+    let recipe = nst(&["recipe", out.to_str().unwrap()]);
+    let recipe: Value = serde_json::from_slice(&recipe.stdout).unwrap();
+    assert_eq!(recipe["config"]["tile"], u64::from(tile), "{recipe}");
+}
+
+#[test]
 fn a_non_finite_loss_stops_and_keeps_the_last_finite_image() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.png");

@@ -64,6 +64,15 @@ impl Tiling {
         tiles
     }
 
+    /// The largest input a tile of a `height`×`width` image reads, as (height, width).
+    pub fn largest_input(&self, height: usize, width: usize) -> (usize, usize) {
+        let longest = |length| {
+            let spans = self.spans(length);
+            spans.iter().map(|(_, read)| read.len()).max().unwrap_or(0)
+        };
+        (longest(height), longest(width))
+    }
+
     /// The owned and read ranges along one side of `length` pixels.
     fn spans(&self, length: usize) -> Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> {
         let mut starts: Vec<usize> = (0..length)

@@ -56,6 +56,11 @@ pub struct ModelArgs {
     /// Divide each Gram matrix by H·W·C [fast, normalized: false, gatys: true].
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub gram_normalize: Option<bool>,
+    /// Evaluate VGG-16 in tiles of N×N pixels (rounded down to a multiple of 16) with the
+    /// whole image's style statistics: one tile's memory, the same image. Chosen on its own
+    /// when a run would not fit in memory.
+    #[arg(long, value_name = "N")]
+    pub tile: Option<u32>,
     /// Pooling between VGG-16's blocks: max or avg.
     #[arg(long, default_value = "max")]
     pub pooling: Pooling,
@@ -94,6 +99,7 @@ impl ModelArgs {
         config.pooling = self.pooling;
         config.flavour = self.flavour;
         config.weights = self.weights.clone();
+        config.tile = self.tile;
         Ok(config)
     }
 }

@@ -84,12 +84,22 @@ pub struct RunArgs {
     /// Also write the image every N iterations, as OUTPUT-NNNN.EXT.
     #[arg(long, value_name = "N")]
     pub save_every: Option<usize>,
+    /// The memory a run may take, in GiB (default on the CPU: what the machine has
+    /// available); a run that needs more is tiled (see --tile), or refused.
+    #[arg(long, value_name = "GIB")]
+    pub max_memory: Option<f64>,
     /// Also write content | result | style side by side to this file.
     #[arg(long, value_name = "FILE")]
     pub sheet: Option<PathBuf>,
 }
 
 impl RunArgs {
+    /// `--max-memory` in bytes.
+    pub fn max_memory_bytes(&self) -> Option<u64> {
+        self.max_memory
+            .map(|gib| (gib * f64::from(1u32 << 30)) as u64)
+    }
+
     /// The configuration of the run.
     pub fn config(&self) -> Result<StyleTransferConfig> {
         let mut config = self.model.config()?;
@@ -158,6 +168,11 @@ impl RunArgs {
             config.weighting = Weighting::Initial;
         }
         config.validate()?;
+        if let Some(gib) = self.max_memory
+            && !(gib.is_finite() && gib > 0.0)
+        {
+            bail!("--max-memory must be a number of GiB above 0, got {gib}");
+        }
         if self.save_every == Some(0) {
             bail!("--save-every must be at least 1");
         }
