@@ -37,7 +37,8 @@ pub use nst_vgg16 as vgg16;
 pub use backend::{Backend, Selected};
 pub use error::Error;
 pub use nst_transfer::{
-    Control, Init, Losses, Preset, Progress, Scores, StyleMasks, StyleTransfer, StyleTransferConfig,
+    Checkpoint, Control, Init, Losses, Preset, Progress, Scores, StyleMasks, StyleTransfer,
+    StyleTransferConfig,
 };
 pub use nst_vgg16::{Flavour, Layer, Pooling};
 

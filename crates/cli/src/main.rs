@@ -6,6 +6,7 @@ mod inputs;
 mod outputs;
 mod recipe;
 mod report;
+mod resume;
 mod run;
 mod session;
 mod sheet;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Some(args::Command::Score(score)) => report::score(score),
         Some(args::Command::Bench(bench)) => bench::bench(bench),
         Some(args::Command::Recipe(recipe)) => recipe::recipe(recipe),
+        Some(args::Command::Resume(args)) => resume::resume(args),
         None => run::stylize(args.run),
     };
     match result {

@@ -94,12 +94,21 @@ impl Serialize for LogLine<'_> {
 }
 
 impl JsonLog {
-    pub fn create(path: &Path) -> Result<Self> {
-        let file =
-            File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    /// A log at `path` that keeps the first `kept` lines of the file there (those of the
+    /// iterations a resumed run has done), if any.
+    pub fn create(path: &Path, kept: usize) -> Result<Self> {
+        let error = || format!("cannot write {}", path.display());
+        let earlier = match kept {
+            0 => String::new(),
+            _ => std::fs::read_to_string(path).unwrap_or_default(),
+        };
+        let mut writer = BufWriter::new(File::create(path).with_context(error)?);
+        for line in earlier.lines().take(kept) {
+            writeln!(writer, "{line}").with_context(error)?;
+        }
         Ok(Self {
             path: path.to_owned(),
-            writer: BufWriter::new(file),
+            writer,
         })
     }
 

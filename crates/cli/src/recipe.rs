@@ -3,7 +3,7 @@ use nst::Backend;
 use nst::recipe::Recipe;
 
 use crate::args::RecipeArgs;
-use crate::inputs::load_images;
+use crate::inputs::{Inputs, load_images};
 use crate::outputs::Outputs;
 use crate::run::execute;
 use crate::session::{fit_memory, load_session};
@@ -17,6 +17,24 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
     };
     let outputs = Outputs::image(output);
     outputs.check()?;
+    let inputs = recipe_inputs(&recipe)?;
+    let mut config = recipe.config.clone();
+    if let Some(path) = &config.weights
+        && !path.is_file()
+    {
+        config.weights = None;
+    }
+    let (session, backend) = load_session(config, Backend::Cpu)?;
+    let session = fit_memory(session, inputs.content.dimensions(), backend, None)?;
+    let session = inputs.masked(session);
+    let weights = session.config().weights.as_deref().context("no weights")?;
+    nst::recipe::verify(weights, &recipe.weights_sha256)?;
+    let rerun = inputs.recipe(&session, backend)?;
+    execute(&session, &inputs, &outputs, &rerun, Default::default())
+}
+
+/// The inputs `recipe` names, checked against their hashes.
+pub fn recipe_inputs(recipe: &Recipe) -> Result<Inputs> {
     let sources = std::iter::once(&recipe.content)
         .chain(&recipe.styles)
         .chain(&recipe.style_masks);
@@ -40,17 +58,5 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
             );
         }
     }
-    let mut config = recipe.config.clone();
-    if let Some(path) = &config.weights
-        && !path.is_file()
-    {
-        config.weights = None;
-    }
-    let (session, backend) = load_session(config, Backend::Cpu)?;
-    let session = fit_memory(session, inputs.content.dimensions(), backend, None)?;
-    let session = inputs.masked(session);
-    let weights = session.config().weights.as_deref().context("no weights")?;
-    nst::recipe::verify(weights, &recipe.weights_sha256)?;
-    let rerun = inputs.recipe(&session, backend)?;
-    execute(&session, &inputs, &outputs, &rerun)
+    Ok(inputs)
 }

@@ -8,24 +8,43 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use nst::recipe::Recipe;
-use nst::{Control, Progress, StyleTransfer};
+use nst::{Checkpoint, Control, Progress, StyleTransfer};
 
 use crate::args::RunArgs;
 use crate::inputs::{Inputs, load_inputs};
 use crate::outputs::{JsonLog, Outputs};
+use crate::resume::Checkpoints;
 use crate::session::{fit_memory, load_session};
 use crate::sheet;
 
 /// Set by the first Ctrl-C: the run stops after the current iteration and keeps its image.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// The run was stopped by Ctrl-C; the image so far was saved.
+/// The run was stopped by Ctrl-C; the image so far was saved, and the checkpoint if the run
+/// keeps one.
 #[derive(Debug, thiserror::Error)]
-#[error("interrupted after iteration {done} of {total}; saved the image so far to {}", output.display())]
+#[error("interrupted after iteration {done} of {total}; saved the image so far to {}{}", output.display(), resume_hint(checkpoint.as_deref()))]
 pub struct Interrupted {
     done: usize,
     total: usize,
     output: PathBuf,
+    checkpoint: Option<PathBuf>,
+}
+
+fn resume_hint(checkpoint: Option<&std::path::Path>) -> String {
+    checkpoint.map_or(String::new(), |path| {
+        let path = path.display();
+        format!(" and the run's state to {path}; `nst resume {path}` continues it")
+    })
+}
+
+/// How a run starts and what it keeps besides its outputs.
+#[derive(Default)]
+pub struct Run<'a> {
+    /// Where it writes checkpoints, if anywhere.
+    pub checkpoints: Option<&'a Checkpoints>,
+    /// The checkpoint it continues from, if any.
+    pub resume: Option<&'a Checkpoint>,
 }
 
 /// `nst [OPTIONS]`: runs a style transfer and writes the result.
@@ -45,10 +64,24 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     let session = fit_memory(session, dimensions, backend, budget)?;
     let session = inputs.masked(session);
     let recipe = inputs.recipe(&session, backend)?;
-    execute(&session, &inputs, &outputs, &recipe)
+    let checkpoints = match args.checkpoint {
+        Some(path) => Some(Checkpoints::new(
+            path,
+            args.checkpoint_every,
+            &recipe,
+            &outputs,
+        )?),
+        None => None,
+    };
+    let run = Run {
+        checkpoints: checkpoints.as_ref(),
+        resume: None,
+    };
+    execute(&session, &inputs, &outputs, &recipe, run)
 }
 
-/// Runs `session` on `inputs` with a progress bar, and writes the outputs; PNGs get `recipe`.
+/// Runs `session` on `inputs` with a progress bar (from `run`'s checkpoint, if it has one),
+/// and writes the outputs; PNGs get `recipe`.
 ///
 /// The image is written whatever happens to the log, snapshots and sheet: if one of them
 /// cannot be written, the run goes on without it, and the error is returned once the image
@@ -58,6 +91,7 @@ pub fn execute(
     inputs: &Inputs,
     outputs: &Outputs,
     recipe: &Recipe,
+    run: Run,
 ) -> Result<()> {
     ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
@@ -68,14 +102,15 @@ pub fn execute(
     let recipe_json = recipe.to_json()?;
     let text = [(nst::recipe::PNG_KEY, recipe_json.as_str())];
     let bar = progress_bar(session.config().iterations);
+    let kept_lines = run.resume.map_or(0, Checkpoint::iteration);
     let mut log = outputs
         .log_json
         .as_deref()
-        .map(JsonLog::create)
+        .map(|path| JsonLog::create(path, kept_lines))
         .transpose()?;
     let mut side_failure: Option<anyhow::Error> = None;
     let (mut done, mut total) = (0, session.config().iterations);
-    let result = session.run_with(&inputs.content, &inputs.styles(), |progress| {
+    let observer = |progress: &Progress<'_>| {
         (done, total) = (progress.iteration, progress.iterations);
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -87,12 +122,22 @@ pub fn execute(
                 .and_then(|()| outputs.save_snapshot(progress, &text));
             side_failure = written.err();
         }
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            Control::Stop
-        } else {
-            Control::Continue
+        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        if let Some(checkpoints) = run.checkpoints
+            && let Err(error) = checkpoints.write(progress, interrupted)
+        {
+            side_failure.get_or_insert(error);
         }
-    });
+        match interrupted {
+            true => Control::Stop,
+            false => Control::Continue,
+        }
+    };
+    let styles = inputs.styles();
+    let result = match run.resume {
+        Some(checkpoint) => session.resume_with(&inputs.content, &styles, checkpoint, observer),
+        None => session.run_with(&inputs.content, &styles, observer),
+    };
     bar.finish_and_clear();
     let result = match result {
         Err(nst::transfer::Error::NonFinite {
@@ -129,6 +174,7 @@ pub fn execute(
             done,
             total,
             output: outputs.output.clone(),
+            checkpoint: run.checkpoints.map(|c| c.path.clone()),
         }
         .into());
     }

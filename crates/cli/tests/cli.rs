@@ -235,8 +235,12 @@ fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
             "100000",
             "--save-every",
             "1",
-            "-o",
+            "--checkpoint-every",
+            "1000",
+            "--checkpoint",
         ])
+        .arg(dir.path().join("run.ckpt"))
+        .arg("-o")
         .arg(&out)
         .stderr(Stdio::piped())
         .spawn()
@@ -260,9 +264,132 @@ fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
     assert_eq!(output.status.code(), Some(130));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("interrupted after iteration"), "{stderr}");
+    // Ctrl-C also writes the checkpoint, and says how to continue.
+    assert!(stderr.contains("nst resume"), "{stderr}");
+    assert!(dir.path().join("run.ckpt").exists());
     assert!(stderr.contains("out.png"), "{stderr}");
     let image = image::open(&out).unwrap();
     assert_eq!((image.width(), image.height()), (48, 32));
+}
+
+/// SIGKILL after the second checkpoint, then `nst resume`: the uninterrupted run's bytes, for
+/// the default preset (L-BFGS over three scales, killed in the second) and for gatys.
+#[cfg(unix)]
+#[test]
+fn a_killed_run_resumes_from_its_checkpoint_to_the_same_bytes() {
+    use std::time::{Duration, Instant};
+
+    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let default: &[&str] = &[
+        "--size",
+        "96",
+        "--start-size",
+        "48",
+        "--iterations-per-scale",
+        "3",
+    ];
+    let gatys: &[&str] = &["--preset", "gatys", "--size", "64"];
+    for options in [default, gatys] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+        let run = |output: &str, checkpoint: &str| {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_nst"));
+            command
+                .env(nst::vgg16::weights::ENV_VAR, &weights)
+                .args(["--backend", "cpu", "--iterations", "100"])
+                .args(options)
+                .args([
+                    "--checkpoint",
+                    checkpoint,
+                    "--checkpoint-every",
+                    "2",
+                    "-o",
+                    output,
+                ]);
+            command
+        };
+        let whole = run(&path("whole.png"), &path("whole.ckpt"))
+            .output()
+            .unwrap();
+        assert!(whole.status.success(), "{whole:?}");
+
+        let mut child = run(&path("out.png"), &path("out.ckpt"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        loop {
+            let written = std::fs::read(path("out.ckpt")).ok();
+            let checkpoint = written.and_then(|b| nst::Checkpoint::from_bytes(&b).ok());
+            if checkpoint.is_some_and(|c| c.iteration() >= 4) {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "no second checkpoint"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert!(!dir.path().join("out.png").exists(), "killed too late");
+
+        let resumed = nst(&["resume", &path("out.ckpt")]);
+        assert!(resumed.status.success(), "{resumed:?}");
+        let (a, b) = (
+            std::fs::read(path("whole.png")),
+            std::fs::read(path("out.png")),
+        );
+        assert!(
+            a.unwrap() == b.unwrap(),
+            "{options:?}: the resumed run wrote other bytes"
+        );
+    }
+}
+
+#[test]
+fn damaged_and_foreign_checkpoints_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("run.ckpt");
+    let out = dir.path().join("out.png");
+    let args = [
+        "--backend",
+        "cpu",
+        "--size",
+        "32",
+        "--multiscale",
+        "false",
+        "--iterations",
+        "2",
+    ];
+    let run = nst(&[
+        &args[..],
+        &[
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--checkpoint-every",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    ]
+    .concat());
+    assert!(run.status.success(), "{run:?}");
+    let bytes = std::fs::read(&checkpoint).unwrap();
+    let mut corrupt = bytes.clone();
+    corrupt[bytes.len() / 2] ^= 1;
+    let png = std::fs::read(&out).unwrap();
+    for (name, bytes, needle) in [
+        ("truncated", &bytes[..bytes.len() - 7], "truncated"),
+        ("corrupt", &corrupt[..], "corrupt"),
+        ("foreign", &png[..], "not an nst checkpoint"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let output = nst(&["resume", file.to_str().unwrap()]);
+        let line = assert_one_line_error(&output, needle);
+        assert!(line.contains(name), "{line}");
+    }
 }
 
 #[test]

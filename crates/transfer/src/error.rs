@@ -72,6 +72,10 @@ pub enum Error {
         last_finite: Option<LastImage>,
     },
 
+    /// A checkpoint that cannot be read or resumed.
+    #[error("the checkpoint {0}")]
+    Checkpoint(String),
+
     /// The device failed while computing or reading back a result.
     #[error("the device failed: {0}")]
     Device(String),

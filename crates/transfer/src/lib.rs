@@ -79,6 +79,7 @@
 #![warn(missing_docs)]
 
 mod builder;
+mod checkpoint;
 mod color;
 mod config;
 mod decode;
@@ -98,6 +99,7 @@ mod session;
 mod tiling;
 
 pub use builder::StyleTransferConfigBuilder;
+pub use checkpoint::Checkpoint;
 pub use config::{Init, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting};
 pub use decode::{MAX_DECODED_BYTES, decode_rgb, decode_rgb_with, load_rgb, load_rgb_with};
 pub use error::{Error, LastImage};

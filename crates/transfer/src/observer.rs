@@ -5,6 +5,7 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::checkpoint::{Checkpoint, RunState};
 
 /// The raw losses of one image, as plain numbers.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -54,6 +55,7 @@ pub struct Progress<'a> {
     /// Time since the optimisation started (targets and model load excluded).
     pub elapsed: Duration,
     pub(crate) image: &'a Tensor<4>,
+    pub(crate) state: &'a RunState<'a>,
 }
 
 impl Progress<'_> {
@@ -62,6 +64,12 @@ impl Progress<'_> {
     /// preservation it is the grey luminance being optimised.
     pub fn image(&self) -> Result<RgbImage, Error> {
         crate::pixels::to_image(self.image)
+    }
+
+    /// Everything the run needs to continue after this iteration, copied from the device;
+    /// [`StyleTransfer::resume_with`](crate::StyleTransfer::resume_with) continues it.
+    pub fn checkpoint(&self) -> Result<Checkpoint, Error> {
+        Checkpoint::capture(self.state)
     }
 }
 

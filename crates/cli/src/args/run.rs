@@ -88,6 +88,13 @@ pub struct RunArgs {
     /// available); a run that needs more is tiled (see --tile), or refused.
     #[arg(long, value_name = "GIB")]
     pub max_memory: Option<f64>,
+    /// Keep the run's state in FILE (written atomically every --checkpoint-every iterations
+    /// and on Ctrl-C): `nst resume FILE` continues it after a crash.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Iterations between checkpoints.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "checkpoint")]
+    pub checkpoint_every: usize,
     /// Also write content | result | style side by side to this file.
     #[arg(long, value_name = "FILE")]
     pub sheet: Option<PathBuf>,
@@ -172,6 +179,9 @@ impl RunArgs {
             && !(gib.is_finite() && gib > 0.0)
         {
             bail!("--max-memory must be a number of GiB above 0, got {gib}");
+        }
+        if self.checkpoint_every == 0 {
+            bail!("--checkpoint-every must be at least 1");
         }
         if self.save_every == Some(0) {
             bail!("--save-every must be at least 1");

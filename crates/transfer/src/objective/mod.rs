@@ -134,6 +134,18 @@ impl Objective {
         read_back(chosen)
     }
 
+    /// The divisors of [`Weighting::Initial`], once the first evaluation has set them.
+    pub fn initial(&self) -> Option<Vec<f64>> {
+        let initial = self.initial.take();
+        self.initial.set(initial.clone());
+        initial
+    }
+
+    /// Sets the divisors of [`Weighting::Initial`] (from a checkpoint).
+    pub fn set_initial(&self, initial: Option<Vec<f64>>) {
+        self.initial.set(initial);
+    }
+
     /// The terms' names, in the order [`values`](Self::values) returns them.
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.terms.iter().map(|term| term.name)

@@ -1,7 +1,7 @@
 use burn::tensor::Tensor;
 
 use super::schedule::Schedule;
-use super::step::{Evaluate, Step};
+use super::step::{Evaluate, OptimizerState, Step};
 use crate::Error;
 use crate::objective::Point;
 
@@ -52,5 +52,21 @@ impl Step for Adam {
         let step = m_hat.mul_scalar(self.schedule.at(iteration)) / v_hat.sqrt().add_scalar(EPSILON);
         self.moments = Some((m, v));
         evaluate((point.image - step).clamp(0.0, 255.0))
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::Adam {
+            moments: self.moments.clone().map(Box::new),
+        }
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> bool {
+        match state {
+            OptimizerState::Adam { moments } => {
+                self.moments = moments.map(|m| *m);
+                true
+            }
+            _ => false,
+        }
     }
 }

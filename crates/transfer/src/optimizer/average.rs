@@ -37,6 +37,20 @@ impl Average {
         self.weight = self.weight * self.decay + (1.0 - self.decay);
     }
 
+    /// The running sum and its weight (for a checkpoint), `None` before the first update.
+    pub fn parts(&self) -> Option<(Tensor<4>, f64)> {
+        Some((self.sum.clone()?, self.weight))
+    }
+
+    /// An average with decay `decay` that has reached `parts`.
+    pub fn from_parts(decay: f64, parts: Option<(Tensor<4>, f64)>) -> Self {
+        let (sum, weight) = match parts {
+            Some((sum, weight)) => (Some(sum), weight),
+            None => (None, 0.0),
+        };
+        Self { decay, sum, weight }
+    }
+
     /// The bias-corrected average, `None` before the first update.
     pub fn value(&self) -> Option<Tensor<4>> {
         let sum = self.sum.as_ref()?;

@@ -3,7 +3,7 @@ use std::collections::VecDeque;
 use burn::tensor::Tensor;
 
 use super::step::dot;
-use super::step::{Evaluate, Step};
+use super::step::{Evaluate, OptimizerState, Step};
 use crate::Error;
 use crate::objective::Point;
 
@@ -128,5 +128,27 @@ impl Step for Lbfgs {
         // iteration takes a bounded gradient step.
         self.pairs.clear();
         Ok(point)
+    }
+
+    fn state(&self) -> OptimizerState {
+        let pairs = self.pairs.iter();
+        OptimizerState::Lbfgs {
+            pairs: pairs
+                .map(|p| (p.s.clone(), p.y.clone(), p.rho, p.gamma))
+                .collect(),
+        }
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> bool {
+        match state {
+            OptimizerState::Lbfgs { pairs } => {
+                let pairs = pairs.into_iter();
+                self.pairs = pairs
+                    .map(|(s, y, rho, gamma)| Pair { s, y, rho, gamma })
+                    .collect();
+                true
+            }
+            _ => false,
+        }
     }
 }

@@ -10,7 +10,7 @@ mod step;
 
 pub(crate) use average::Average;
 pub(crate) use schedule::Schedule;
-pub(crate) use step::Step;
+pub(crate) use step::{OptimizerState, Step};
 
 use crate::Optimizer;
 use adam::Adam;

@@ -1,7 +1,7 @@
 use burn::tensor::Tensor;
 
 use super::schedule::Schedule;
-use super::step::{Evaluate, Step};
+use super::step::{Evaluate, OptimizerState, Step};
 use crate::Error;
 use crate::objective::Point;
 
@@ -44,5 +44,13 @@ impl Step for NormalizedDescent {
     ) -> Result<Point, Error> {
         let step = self.schedule.at(iteration);
         evaluate(Self::update(point.image, point.gradient, step))
+    }
+
+    fn state(&self) -> OptimizerState {
+        OptimizerState::Stateless
+    }
+
+    fn restore(&mut self, state: OptimizerState) -> bool {
+        matches!(state, OptimizerState::Stateless)
     }
 }

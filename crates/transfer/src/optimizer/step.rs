@@ -5,6 +5,21 @@ use burn::tensor::Tensor;
 use crate::Error;
 use crate::objective::Point;
 
+/// An optimiser's state between two iterations, for a checkpoint.
+#[derive(Debug, Clone)]
+pub(crate) enum OptimizerState {
+    /// Normalised descent keeps nothing between steps.
+    Stateless,
+    /// Adam's first and second moments, after the first step.
+    Adam {
+        moments: Option<Box<(Tensor<4>, Tensor<4>)>>,
+    },
+    /// L-BFGS's curvature pairs, oldest first: `(s, y, 1 / sᵀy, sᵀy / yᵀy)`.
+    Lbfgs {
+        pairs: Vec<(Tensor<4>, Tensor<4>, f64, f64)>,
+    },
+}
+
 /// Evaluates the objective and its gradient at an image.
 pub(crate) type Evaluate<'a> = dyn FnMut(Tensor<4>) -> Result<Point, Error> + 'a;
 
@@ -17,6 +32,13 @@ pub(crate) trait Step {
         iteration: usize,
         evaluate: &mut Evaluate<'_>,
     ) -> Result<Point, Error>;
+
+    /// Its state after the last step.
+    fn state(&self) -> OptimizerState;
+
+    /// Takes up `state`, which the same kind of optimiser gave; `false` when it is another
+    /// kind's.
+    fn restore(&mut self, state: OptimizerState) -> bool;
 }
 
 /// `Σ a·b` as a one-element tensor.

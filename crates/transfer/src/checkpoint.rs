@@ -1,0 +1,331 @@
+//! Checkpoints: everything a run needs to continue from the end of an iteration, as bytes.
+//!
+//! The file is `NSTCKPT1`, the length and JSON of a header (the configuration, where the run
+//! is, the losses, the optimiser's scalars, the caller's note and every tensor's shape), the
+//! length and `f32` values of the tensors (the iterate, its gradient, the running average,
+//! Adam's moments or L-BFGS's pairs), then the SHA-256 of everything before it.
+
+use std::fmt;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::objective::Point;
+use crate::optimizer::{Average, OptimizerState, Step};
+use crate::{Error, Losses, StyleTransferConfig};
+
+const MAGIC: &[u8; 8] = b"NSTCKPT1";
+/// What every version of the format starts with.
+const FAMILY: &[u8; 7] = b"NSTCKPT";
+
+/// A run's state at the end of an iteration: written with
+/// [`Progress::checkpoint`](crate::Progress::checkpoint), continued with
+/// [`StyleTransfer::resume_with`](crate::StyleTransfer::resume_with).
+///
+/// The run continues to the bytes it would have reached uninterrupted. The random generator
+/// only draws the starting image, so after the first iteration it has no state to keep.
+#[derive(Clone)]
+pub struct Checkpoint {
+    header: Header,
+    tensors: Vec<(Vec<usize>, Vec<f32>)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Header {
+    /// The configuration's JSON (without the weights file).
+    config: String,
+    note: String,
+    scale: usize,
+    /// Iterations done at this scale.
+    step: usize,
+    /// Iterations done over all scales.
+    iteration: usize,
+    evaluations: usize,
+    losses: Losses,
+    /// The divisors of the initial weighting, once set.
+    initial: Option<Vec<f64>>,
+    /// The running average's weight, once it has a sum.
+    average: Option<f64>,
+    optimizer: Optimizer,
+    /// Every tensor's shape: the iterate, its gradient, the average's sum, then the
+    /// optimiser's.
+    shapes: Vec<Vec<usize>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Optimizer {
+    Stateless,
+    Adam { moments: bool },
+    Lbfgs { pairs: Vec<(f64, f64)> },
+}
+
+/// A run between two iterations, as [`Progress`](crate::Progress) sees it.
+pub(crate) struct RunState<'a> {
+    pub config: &'a StyleTransferConfig,
+    pub scale: usize,
+    pub step: usize,
+    pub iteration: usize,
+    pub evaluations: usize,
+    pub initial: Option<Vec<f64>>,
+    pub point: &'a Point,
+    pub optimizer: &'a dyn Step,
+    pub average: &'a Average,
+}
+
+impl fmt::Debug for RunState<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunState")
+            .field("scale", &self.scale)
+            .field("step", &self.step)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A checkpoint's state back on a device.
+pub(crate) struct Resumed {
+    pub scale: usize,
+    pub step: usize,
+    pub iteration: usize,
+    pub evaluations: usize,
+    pub initial: Option<Vec<f64>>,
+    pub point: Point,
+    pub optimizer: OptimizerState,
+    pub average: Option<(Tensor<4>, f64)>,
+}
+
+impl fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Checkpoint")
+            .field("iteration", &self.header.iteration)
+            .field("scale", &self.header.scale)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Checkpoint {
+    /// Iterations done, over all scales.
+    pub fn iteration(&self) -> usize {
+        self.header.iteration
+    }
+
+    /// The note the caller attached (the CLI keeps its recipe and outputs there).
+    pub fn note(&self) -> &str {
+        &self.header.note
+    }
+
+    /// This checkpoint with `note` attached.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.header.note = note.into();
+        self
+    }
+
+    /// The checkpoint as bytes (see the module's documentation).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let header = serde_json::to_vec(&self.header)
+            .map_err(|e| Error::Checkpoint(format!("cannot be encoded: {e}")))?;
+        let values: usize = self.tensors.iter().map(|(_, v)| v.len()).sum();
+        let mut bytes = Vec::with_capacity(8 + 16 + header.len() + 4 * values + 32);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&header);
+        bytes.extend_from_slice(&(4 * values as u64).to_le_bytes());
+        for (_, values) in &self.tensors {
+            bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+        }
+        let hash = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&hash);
+        Ok(bytes)
+    }
+
+    /// Reads [`to_bytes`](Self::to_bytes)'s output; a file of another kind, a truncated
+    /// or a corrupted one is refused.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let refuse = |reason: &str| Err(Error::Checkpoint(reason.to_owned()));
+        if !bytes.starts_with(FAMILY) {
+            return refuse("is not an nst checkpoint");
+        }
+        if !bytes.starts_with(MAGIC) {
+            return refuse("was written in another format, by another version of nst");
+        }
+        let mut reader = Reader {
+            bytes,
+            at: MAGIC.len(),
+        };
+        let header = reader.section()?;
+        let payload = reader.section()?;
+        let hash_at = reader.at;
+        let hash = reader.take(32)?;
+        if reader.at != bytes.len() {
+            return refuse("is corrupt: bytes after its end");
+        }
+        if Sha256::digest(&bytes[..hash_at]).as_slice() != hash {
+            return refuse("is corrupt: its checksum does not match");
+        }
+        let header: Header = serde_json::from_slice(header)
+            .map_err(|e| Error::Checkpoint(format!("is corrupt: {e}")))?;
+        let mut values = payload
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut tensors = Vec::with_capacity(header.shapes.len());
+        for shape in &header.shapes {
+            let n = shape.iter().product();
+            tensors.push((shape.clone(), values.by_ref().take(n).collect::<Vec<f32>>()));
+        }
+        let expected: usize = header
+            .shapes
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .sum();
+        if expected * 4 != payload.len()
+            || tensors.iter().any(|(s, v)| s.len() != 4 || v.is_empty())
+        {
+            return refuse("is corrupt: its tensors do not match their shapes");
+        }
+        Ok(Self { header, tensors })
+    }
+
+    /// The checkpoint of a run at `state`.
+    pub(crate) fn capture(state: &RunState) -> Result<Self, Error> {
+        let mut tensors = vec![state.point.image.clone(), state.point.gradient.clone()];
+        let average = state.average.parts().map(|(sum, weight)| {
+            tensors.push(sum);
+            weight
+        });
+        let optimizer = match state.optimizer.state() {
+            OptimizerState::Stateless => Optimizer::Stateless,
+            OptimizerState::Adam { moments } => Optimizer::Adam {
+                moments: moments.map(|m| tensors.extend([m.0, m.1])).is_some(),
+            },
+            OptimizerState::Lbfgs { pairs } => Optimizer::Lbfgs {
+                pairs: pairs
+                    .into_iter()
+                    .map(|(s, y, rho, gamma)| {
+                        tensors.extend([s, y]);
+                        (rho, gamma)
+                    })
+                    .collect(),
+            },
+        };
+        let tensors = tensors
+            .into_iter()
+            .map(|t| {
+                let shape = t.dims().to_vec();
+                let values = t
+                    .try_into_vec_as::<f32>()
+                    .map_err(|e| Error::Device(e.to_string()))?;
+                Ok((shape, values))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Self {
+            header: Header {
+                config: fingerprint(state.config)?,
+                note: String::new(),
+                scale: state.scale,
+                step: state.step,
+                iteration: state.iteration,
+                evaluations: state.evaluations,
+                losses: state.point.losses.clone(),
+                initial: state.initial.clone(),
+                average,
+                optimizer,
+                shapes: tensors.iter().map(|(s, _)| s.clone()).collect(),
+            },
+            tensors,
+        })
+    }
+
+    /// The state back on `device`, if this checkpoint was written by a run of `config`.
+    pub(crate) fn resume(&self, config: &StyleTransferConfig) -> Result<Resumed, Error> {
+        if self.header.config != fingerprint(config)? {
+            return Err(Error::Checkpoint(
+                "was written by a run with another configuration".into(),
+            ));
+        }
+        let corrupt = || Error::Checkpoint("is corrupt: its state is incomplete".into());
+        let device = &config.device;
+        let mut tensors = self
+            .tensors
+            .iter()
+            .map(|(shape, values)| to_device(shape, values, device));
+        let mut next = || tensors.next().flatten().ok_or_else(corrupt);
+        let point = Point {
+            image: next()?,
+            gradient: next()?,
+            losses: self.header.losses.clone(),
+        };
+        let average = match self.header.average {
+            Some(weight) => Some((next()?, weight)),
+            None => None,
+        };
+        let optimizer = match &self.header.optimizer {
+            Optimizer::Stateless => OptimizerState::Stateless,
+            Optimizer::Adam { moments } => OptimizerState::Adam {
+                moments: match moments {
+                    true => Some(Box::new((next()?, next()?))),
+                    false => None,
+                },
+            },
+            Optimizer::Lbfgs { pairs } => OptimizerState::Lbfgs {
+                pairs: pairs
+                    .iter()
+                    .map(|&(rho, gamma)| Ok((next()?, next()?, rho, gamma)))
+                    .collect::<Result<_, Error>>()?,
+            },
+        };
+        Ok(Resumed {
+            scale: self.header.scale,
+            step: self.header.step,
+            iteration: self.header.iteration,
+            evaluations: self.header.evaluations,
+            initial: self.header.initial.clone(),
+            point,
+            optimizer,
+            average,
+        })
+    }
+}
+
+/// The configuration as the checkpoint keeps it: JSON, without the weights file's path.
+fn fingerprint(config: &StyleTransferConfig) -> Result<String, Error> {
+    let config = StyleTransferConfig {
+        weights: None,
+        ..config.clone()
+    };
+    serde_json::to_string(&config).map_err(|e| Error::Checkpoint(format!("cannot be encoded: {e}")))
+}
+
+fn to_device(shape: &[usize], values: &[f32], device: &Device) -> Option<Tensor<4>> {
+    let dims: [usize; 4] = shape.try_into().ok()?;
+    Some(Tensor::from_data(
+        TensorData::new(values.to_vec(), dims),
+        device,
+    ))
+}
+
+/// Reads length-prefixed sections.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&end| end <= self.bytes.len());
+        let end = end.ok_or_else(|| Error::Checkpoint("is truncated".into()))?;
+        let taken = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(taken)
+    }
+
+    fn section(&mut self) -> Result<&'a [u8], Error> {
+        let length = self.take(8)?;
+        let length = u64::from_le_bytes(length.try_into().unwrap_or([0xff; 8]));
+        let length =
+            usize::try_from(length).map_err(|_| Error::Checkpoint("is truncated".into()))?;
+        self.take(length)
+    }
+}

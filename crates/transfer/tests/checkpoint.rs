@@ -1,0 +1,114 @@
+//! Checkpoints: a run resumed from any iteration ends on the uninterrupted run's bytes, and a
+//! damaged or foreign checkpoint is refused.
+
+mod common;
+
+use common::{asset_image, weights};
+use image::RgbImage;
+use nst_transfer::{
+    Checkpoint, Control, Error, MultiScale, Optimizer, Preset, StyleTransfer, StyleTransferConfig,
+    Weighting,
+};
+
+fn inputs() -> (RgbImage, RgbImage) {
+    (asset_image("chelsea.png"), asset_image("starry_night.jpg"))
+}
+
+/// The run's result, and the checkpoint written after `at`.
+fn run_keeping(config: &StyleTransferConfig, at: usize) -> (RgbImage, Vec<u8>) {
+    let (content, style) = inputs();
+    let mut kept = None;
+    let result = StyleTransfer::new(config.clone())
+        .run_with(&content, &[&style], |progress| {
+            if progress.iteration == at {
+                kept = Some(progress.checkpoint().unwrap().to_bytes().unwrap());
+            }
+            Control::Continue
+        })
+        .unwrap();
+    (result, kept.expect("the run reached the iteration"))
+}
+
+fn resume(config: &StyleTransferConfig, bytes: &[u8]) -> Result<RgbImage, Error> {
+    let (content, style) = inputs();
+    let checkpoint = Checkpoint::from_bytes(bytes)?;
+    StyleTransfer::new(config.clone())
+        .resume_with(&content, &[&style], &checkpoint, |_| Control::Continue)
+}
+
+/// Three scales of L-BFGS (the default preset), checkpoints in the first and last scale and
+/// at a scale's end.
+fn lbfgs() -> StyleTransferConfig {
+    StyleTransferConfig {
+        size: Some(72),
+        iterations: 4,
+        multiscale: Some(MultiScale {
+            start: 36,
+            factor: 1.42,
+            iterations_per_scale: Some(3),
+        }),
+        weights: Some(weights()),
+        ..Preset::Fast.config()
+    }
+}
+
+#[test]
+fn a_resumed_run_ends_on_the_uninterrupted_runs_bytes() {
+    let adam = StyleTransferConfig {
+        optimizer: Optimizer::Adam,
+        multiscale: None,
+        ..lbfgs()
+    };
+    let averaged = StyleTransferConfig {
+        optimizer: Optimizer::NormalizedDescent,
+        weighting: Weighting::Normalized,
+        average: 0.5,
+        multiscale: None,
+        ..lbfgs()
+    };
+    // From the photo, L-BFGS keeps curvature pairs (from a flat start, the style loss is
+    // concave along the first steps and it keeps none).
+    let gatys = StyleTransferConfig {
+        size: Some(72),
+        iterations: 6,
+        weights: Some(weights()),
+        ..Preset::Gatys.config()
+    };
+    for (name, config, at) in [
+        ("lbfgs with pairs", gatys, 4),
+        ("lbfgs, first scale", lbfgs(), 2),
+        ("lbfgs, end of a scale", lbfgs(), 6),
+        ("lbfgs, last scale", lbfgs(), 8),
+        ("adam", adam, 2),
+        ("normalized descent, averaged", averaged, 3),
+    ] {
+        let (whole, bytes) = run_keeping(&config, at);
+        let resumed = resume(&config, &bytes).unwrap();
+        assert!(whole == resumed, "{name}: the resumed run ends elsewhere");
+    }
+}
+
+#[test]
+fn damaged_foreign_and_mismatched_checkpoints_are_refused() {
+    let config = StyleTransferConfig {
+        multiscale: None,
+        ..lbfgs()
+    };
+    let (_, bytes) = run_keeping(&config, 2);
+    let refused = |bytes: &[u8], config: &StyleTransferConfig| match resume(config, bytes) {
+        Err(Error::Checkpoint(reason)) => reason,
+        other => panic!("not refused: {other:?}"),
+    };
+    let mut flipped = bytes.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x10;
+    assert!(refused(&flipped, &config).contains("corrupt"));
+    assert!(refused(&bytes[..bytes.len() - 100], &config).contains("truncated"));
+    let png = std::fs::read(common::fixture("score_content.png")).unwrap();
+    assert!(refused(&png, &config).contains("not an nst checkpoint"));
+    let other = StyleTransferConfig {
+        style_weight: 2.0,
+        ..config.clone()
+    };
+    assert!(refused(&bytes, &other).contains("another configuration"));
+}
