@@ -2,6 +2,7 @@
 
 mod args;
 mod bench;
+mod checkpoints;
 mod inputs;
 mod outputs;
 mod recipe;

@@ -11,9 +11,9 @@ use nst::recipe::Recipe;
 use nst::{Checkpoint, Control, Progress, StyleTransfer};
 
 use crate::args::RunArgs;
+use crate::checkpoints::Checkpoints;
 use crate::inputs::{Inputs, load_inputs};
 use crate::outputs::{JsonLog, Outputs};
-use crate::resume::Checkpoints;
 use crate::session::{fit_memory, load_session};
 use crate::sheet;
 

@@ -19,9 +19,8 @@ const MAGIC: &[u8; 8] = b"NSTCKPT1";
 /// What every version of the format starts with.
 const FAMILY: &[u8; 7] = b"NSTCKPT";
 
-/// A run's state at the end of an iteration: written with
-/// [`Progress::checkpoint`](crate::Progress::checkpoint), continued with
-/// [`StyleTransfer::resume_with`](crate::StyleTransfer::resume_with).
+/// A run's state at the end of an iteration: taken with `Progress::checkpoint`, continued with
+/// `StyleTransfer::resume_with`.
 ///
 /// The run continues to the bytes it would have reached uninterrupted. The random generator
 /// only draws the starting image, so after the first iteration it has no state to keep.
@@ -60,7 +59,7 @@ enum Optimizer {
     Lbfgs { pairs: Vec<(f64, f64)> },
 }
 
-/// A run between two iterations, as [`Progress`](crate::Progress) sees it.
+/// A run between two iterations, as the observer's `Progress` sees it.
 pub(crate) struct RunState<'a> {
     pub config: &'a StyleTransferConfig,
     pub scale: usize,

@@ -20,7 +20,7 @@ use denoise::DenoiseTerm;
 use style::{StyleLayers, StyleTerm};
 pub(crate) use term::Value;
 use term::{Activations, Term, cast};
-use tiled::tiles;
+use tiled::{Terms, tiles};
 
 /// The terms of one run, their targets computed once from the content and style images.
 pub(crate) struct Objective {
@@ -154,8 +154,17 @@ impl Objective {
     /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor.
     pub fn values(&self, vgg: &Vgg16, image: Tensor<4>) -> Vec<Value> {
         let tiles = tiles(&image, self.tiling.as_ref());
-        let sums = self.sums(vgg, image.clone(), &tiles);
-        self.values_of(sums, &image)
+        let sums = self.passes().sums(vgg, &image, &tiles);
+        self.passes().values(sums, &image)
+    }
+
+    /// The terms as the passes over tiles see them.
+    fn passes(&self) -> Terms<'_> {
+        Terms {
+            terms: &self.terms,
+            layers: &self.layers,
+            dtype: self.dtype,
+        }
     }
 
     /// Each term's value for the whole `image`, in one pass (tracked if `image` is).
@@ -212,7 +221,11 @@ impl Objective {
     pub fn evaluate(&self, vgg: &Vgg16, x: Tensor<4>) -> Result<Point, Error> {
         let tiles = tiles(&x, self.tiling.as_ref());
         if tiles.len() > 1 {
-            return self.evaluate_tiled(vgg, x.inner(), &tiles);
+            let total = |values: &[Value]| self.total(values);
+            let (values, total, gradient) =
+                self.passes()
+                    .evaluate(vgg, x.clone().inner(), &tiles, total)?;
+            return self.point(x.inner(), values, total, gradient);
         }
         let tracked = x.autodiff().require_grad();
         let values = self.values_whole(vgg, tracked.clone());

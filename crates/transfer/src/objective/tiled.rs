@@ -11,8 +11,7 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::Window;
 use nst_vgg16::{Layer, Vgg16};
 
-use super::term::{Activations, Value, cast};
-use super::{Objective, Point};
+use super::term::{Activations, Term, Value, cast};
 use crate::Error;
 use crate::tiling::{Tile, Tiling};
 
@@ -70,21 +69,29 @@ fn cat(mut parts: Vec<Tensor<4>>, dim: usize) -> Tensor<4> {
     }
 }
 
-impl Objective {
+/// What a pass over the tiles needs of the objective: its terms, the layers they read and
+/// the dtype the losses are computed in.
+pub(crate) struct Terms<'a> {
+    pub terms: &'a [Term],
+    pub layers: &'a [Layer],
+    pub dtype: Option<DType>,
+}
+
+impl Terms<'_> {
+    /// The activations of `tile` from `input`, its part of the image (with a graph if
+    /// `input` is tracked).
+    fn activations(&self, vgg: &Vgg16, input: Tensor<4>, tile: &Tile) -> Activations {
+        let features = vgg.forward(input, self.layers);
+        Activations::new(tile.clone(), self.layers.to_vec(), features, self.dtype)
+    }
+
     /// Each term's statistics added up over the tiles of `image`, without a graph.
-    pub(super) fn sums(
-        &self,
-        vgg: &Vgg16,
-        image: Tensor<4>,
-        tiles: &[Tile],
-    ) -> Vec<Vec<Tensor<3>>> {
+    pub fn sums(&self, vgg: &Vgg16, image: &Tensor<4>, tiles: &[Tile]) -> Vec<Vec<Tensor<3>>> {
+        let image = image.clone().autodiff();
         let mut sums: Vec<Vec<Tensor<3>>> = vec![Vec::new(); self.terms.len()];
         for tile in tiles {
-            let input = tile.input.crop(image.clone()).autodiff();
-            let features = vgg.forward(input, &self.layers);
-            let activations =
-                Activations::new(tile.clone(), self.layers.clone(), features, self.dtype);
-            for (sum, term) in sums.iter_mut().zip(&self.terms) {
+            let activations = self.activations(vgg, tile.input.crop(image.clone()), tile);
+            for (sum, term) in sums.iter_mut().zip(self.terms) {
                 let parts = term
                     .loss
                     .partial(&activations)
@@ -100,7 +107,7 @@ impl Objective {
     }
 
     /// Each term's value from its statistics' `sums` and the whole `image`.
-    pub(super) fn values_of(&self, sums: Vec<Vec<Tensor<3>>>, image: &Tensor<4>) -> Vec<Value> {
+    pub fn values(&self, sums: Vec<Vec<Tensor<3>>>, image: &Tensor<4>) -> Vec<Value> {
         let image = cast(image.clone(), self.dtype);
         self.terms
             .iter()
@@ -109,16 +116,17 @@ impl Objective {
             .collect()
     }
 
-    /// [`evaluate`](Objective::evaluate) over `tiles`.
-    pub(super) fn evaluate_tiled(
+    /// The values, the weighted `total` of them and its gradient at `x` over `tiles`.
+    pub fn evaluate(
         &self,
         vgg: &Vgg16,
         x: Tensor<4>,
         tiles: &[Tile],
-    ) -> Result<Point, Error> {
+        total: impl FnOnce(&[Value]) -> Result<Tensor<1>, Error>,
+    ) -> Result<(Vec<Value>, Tensor<1>, Tensor<4>), Error> {
         // The values, the total and its derivatives by each statistic from the sums.
         let sums: Vec<Vec<Tensor<3>>> = self
-            .sums(vgg, x.clone(), tiles)
+            .sums(vgg, &x, tiles)
             .into_iter()
             .map(|sums| {
                 sums.into_iter()
@@ -127,8 +135,8 @@ impl Objective {
             })
             .collect();
         let whole = x.clone().autodiff().require_grad();
-        let values = self.values_of(sums.clone(), &whole);
-        let total = self.total(&values)?;
+        let values = self.values(sums.clone(), &whole);
+        let total = total(&values)?;
         let grads = total.clone().backward();
         let slopes: Vec<Vec<Option<Tensor<3>>>> = sums
             .iter()
@@ -138,9 +146,7 @@ impl Objective {
         let mut gradient = whole.grad(&grads).unwrap_or_else(|| x.zeros_like());
         for tile in tiles {
             let input = tile.input.crop(x.clone()).autodiff().require_grad();
-            let features = vgg.forward(input.clone(), &self.layers);
-            let activations =
-                Activations::new(tile.clone(), self.layers.clone(), features, self.dtype);
+            let activations = self.activations(vgg, input.clone(), tile);
             let surrogate = self
                 .terms
                 .iter()
@@ -154,6 +160,6 @@ impl Objective {
             let sum = gradient.clone().slice(at.clone()) + share;
             gradient = gradient.slice_assign(at, sum);
         }
-        self.point(x, values, total, gradient)
+        Ok((values, total, gradient))
     }
 }

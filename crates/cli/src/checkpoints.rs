@@ -1,0 +1,73 @@
+//! The checkpoints a run writes (`--checkpoint FILE`): its state and a note of its recipe
+//! and outputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use nst::Progress;
+use nst::recipe::Recipe;
+use serde::{Deserialize, Serialize};
+
+use crate::outputs::Outputs;
+
+/// What a checkpoint's note holds besides the optimiser's state: the run's recipe and where
+/// it writes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub recipe: Recipe,
+    pub output: PathBuf,
+    pub sheet: Option<PathBuf>,
+    pub log_json: Option<PathBuf>,
+    pub save_every: Option<usize>,
+    pub checkpoint_every: usize,
+}
+
+/// Where and how often a run writes its checkpoint.
+pub struct Checkpoints {
+    pub path: PathBuf,
+    pub every: usize,
+    /// The note's JSON.
+    pub note: String,
+}
+
+impl Checkpoints {
+    /// Checkpoints of the run `recipe` writing `outputs`, to `path` every `every` iterations.
+    pub fn new(path: PathBuf, every: usize, recipe: &Recipe, outputs: &Outputs) -> Result<Self> {
+        let note = Note {
+            recipe: recipe.clone(),
+            output: absolute(&outputs.output)?,
+            sheet: outputs.sheet.as_deref().map(absolute).transpose()?,
+            log_json: outputs.log_json.as_deref().map(absolute).transpose()?,
+            save_every: outputs.save_every,
+            checkpoint_every: every,
+        };
+        Ok(Self {
+            path,
+            every,
+            note: serde_json::to_string(&note)?,
+        })
+    }
+
+    /// Writes the checkpoint after `progress`, atomically, if one is due (every `every`
+    /// iterations, or `now`).
+    pub fn write(&self, progress: &Progress<'_>, now: bool) -> Result<()> {
+        if !(now || progress.iteration.is_multiple_of(self.every)) {
+            return Ok(());
+        }
+        let bytes = progress
+            .checkpoint()?
+            .with_note(self.note.clone())
+            .to_bytes()?;
+        nst::io::write_atomic(&self.path, |w| {
+            w.write_all(&bytes).map_err(|e| e.to_string())
+        })
+        .with_context(|| format!("--checkpoint {}", self.path.display()))
+    }
+}
+
+/// `path` from the root, so that `nst resume` finds it from any directory.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+}
