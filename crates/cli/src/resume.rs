@@ -30,6 +30,9 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
     let inputs = recipe_inputs(&note.recipe)?;
     let backend = note.recipe.backend.parse()?;
     let (session, _) = load_session(note.recipe.config.clone(), backend)?;
+    // The same bytes need the same weights.
+    let weights = session.config().weights.as_deref().context("no weights")?;
+    nst::recipe::verify(weights, &note.recipe.weights_sha256)?;
     let session = inputs.masked(session);
     let checkpoints =
         Checkpoints::new(path.clone(), note.checkpoint_every, &note.recipe, &outputs)?;
