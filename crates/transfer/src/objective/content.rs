@@ -5,7 +5,7 @@ use nst_losses::ContentLoss;
 use nst_vgg16::{Layer, Vgg16};
 
 use super::term::{Activations, Loss, Value, layer_mean};
-use super::tiled::{each_tile, stitch};
+use super::tiled::{each_tile, stitch, tiles};
 use crate::tiling::Tiling;
 
 /// The mean over the content layers of the mean squared activation difference.
@@ -24,7 +24,8 @@ impl ContentTerm {
         dtype: Option<DType>,
     ) -> Self {
         let mut parts = vec![Vec::new(); layers.len()];
-        each_tile(vgg, content, layers, tiling, dtype, |activations| {
+        let tiles = tiles(&content, tiling);
+        each_tile(vgg, &content, (layers, dtype), &tiles, |activations| {
             for (part, &layer) in parts.iter_mut().zip(layers) {
                 part.push((activations.window(layer), activations.layer(layer)));
             }

@@ -5,7 +5,7 @@ use nst_losses::{GuidedStyleLoss, StyleLoss, Window, gram_from_partials};
 use nst_vgg16::{Layer, Vgg16};
 
 use super::term::{Activations, Loss, Value, cast, layer_mean};
-use super::tiled::each_tile;
+use super::tiled::{each_tile, tiles};
 use crate::tiling::Tiling;
 
 /// The weighted mean over the style layers of the mean squared Gram difference.
@@ -76,7 +76,8 @@ impl StyleTerm {
             }
             let [_, _, height, width] = style.dims();
             let mut sums: Vec<Option<Tensor<3>>> = vec![None; layers.layers.len()];
-            each_tile(vgg, style, layers.layers, tiling, dtype, |activations| {
+            let tiles = tiles(&style, tiling);
+            each_tile(vgg, &style, (layers.layers, dtype), &tiles, |activations| {
                 for (sum, &layer) in sums.iter_mut().zip(layers.layers) {
                     let part = StyleLoss::partial(activations.layer(layer));
                     *sum = Some(match sum.take() {
@@ -86,8 +87,8 @@ impl StyleTerm {
                 }
             });
             for ((per_style, sum), &layer) in grams.iter_mut().zip(sums).zip(layers.layers) {
-                let pixels = (height / layer.stride()) * (width / layer.stride());
                 if let Some(sum) = sum {
+                    let pixels = layer_pixels(layer, height, width);
                     let g = gram_from_partials(sum, pixels, layers.normalize);
                     per_style.push((index, weight, g));
                 }
@@ -156,7 +157,7 @@ impl Loss for StyleTerm {
             .layers
             .iter()
             .map(|(layer, _, loss)| {
-                let pixels = (height / layer.stride()) * (width / layer.stride());
+                let pixels = layer_pixels(*layer, height, width);
                 let sums = sums.by_ref().take(loss.count()).collect();
                 let value = loss.value(sums, pixels);
                 let zero = || image.clone().sum().zeros_like();
@@ -166,4 +167,9 @@ impl Loss for StyleTerm {
         let weights = self.layers.iter().map(|(_, weight, _)| *weight);
         layer_mean(image, per_layer, weights)
     }
+}
+
+/// The grid points of `layer`'s activation of a `height`×`width` image.
+fn layer_pixels(layer: Layer, height: usize, width: usize) -> usize {
+    (height / layer.stride()) * (width / layer.stride())
 }

@@ -15,21 +15,32 @@ use super::term::{Activations, Term, Value, cast};
 use crate::Error;
 use crate::tiling::{Tile, Tiling};
 
-/// Runs VGG-16 on `image` (`[1, 3, H, W]`, not tracked) at `layers`, one tile at a time with
-/// `tiling` or all at once without, and hands each tile's activations to `visit`.
+/// Runs VGG-16 on `image` (`[1, 3, H, W]`, not tracked) at `layers`, one of `tiles` at a
+/// time, and hands each tile's activations to `visit`.
 pub(crate) fn each_tile(
     vgg: &Vgg16,
-    image: Tensor<4>,
-    layers: &[Layer],
-    tiling: Option<&Tiling>,
-    dtype: Option<DType>,
+    image: &Tensor<4>,
+    (layers, dtype): (&[Layer], Option<DType>),
+    tiles: &[Tile],
     mut visit: impl FnMut(Activations),
 ) {
-    for tile in tiles(&image, tiling) {
+    for tile in tiles {
         let input = tile.input.crop(image.clone());
-        let features = vgg.forward(input, layers);
-        visit(Activations::new(tile, layers.to_vec(), features, dtype));
+        visit(activations(vgg, input, tile, layers, dtype));
     }
+}
+
+/// The activations of `tile` from `input`, its part of the image (with a graph if `input`
+/// is tracked).
+fn activations(
+    vgg: &Vgg16,
+    input: Tensor<4>,
+    tile: &Tile,
+    layers: &[Layer],
+    dtype: Option<DType>,
+) -> Activations {
+    let features = vgg.forward(input, layers);
+    Activations::new(tile.clone(), layers.to_vec(), features, dtype)
 }
 
 /// The tiles of `image` under `tiling`; the whole image as one tile without.
@@ -55,11 +66,7 @@ pub(crate) fn stitch(parts: Vec<(Window, Tensor<4>)>) -> Tensor<4> {
             row.push(part);
         }
     }
-    let mut rows: Vec<Tensor<4>> = rows.into_iter().map(|row| cat(row, 3)).collect();
-    match rows.len() {
-        1 => rows.remove(0),
-        _ => Tensor::cat(rows, 2),
-    }
+    cat(rows.into_iter().map(|row| cat(row, 3)).collect(), 2)
 }
 
 fn cat(mut parts: Vec<Tensor<4>>, dim: usize) -> Tensor<4> {
@@ -78,31 +85,29 @@ pub(crate) struct Terms<'a> {
 }
 
 impl Terms<'_> {
-    /// The activations of `tile` from `input`, its part of the image (with a graph if
-    /// `input` is tracked).
-    fn activations(&self, vgg: &Vgg16, input: Tensor<4>, tile: &Tile) -> Activations {
-        let features = vgg.forward(input, self.layers);
-        Activations::new(tile.clone(), self.layers.to_vec(), features, self.dtype)
-    }
-
     /// Each term's statistics added up over the tiles of `image`, without a graph.
     pub fn sums(&self, vgg: &Vgg16, image: &Tensor<4>, tiles: &[Tile]) -> Vec<Vec<Tensor<3>>> {
         let image = image.clone().autodiff();
         let mut sums: Vec<Vec<Tensor<3>>> = vec![Vec::new(); self.terms.len()];
-        for tile in tiles {
-            let activations = self.activations(vgg, tile.input.crop(image.clone()), tile);
-            for (sum, term) in sums.iter_mut().zip(self.terms) {
-                let parts = term
-                    .loss
-                    .partial(&activations)
-                    .into_iter()
-                    .map(Tensor::inner);
-                *sum = match sum.is_empty() {
-                    true => parts.collect(),
-                    false => sum.drain(..).zip(parts).map(|(a, b)| a + b).collect(),
-                };
-            }
-        }
+        each_tile(
+            vgg,
+            &image,
+            (self.layers, self.dtype),
+            tiles,
+            |activations| {
+                for (sum, term) in sums.iter_mut().zip(self.terms) {
+                    let parts = term
+                        .loss
+                        .partial(&activations)
+                        .into_iter()
+                        .map(Tensor::inner);
+                    *sum = match sum.is_empty() {
+                        true => parts.collect(),
+                        false => sum.drain(..).zip(parts).map(|(a, b)| a + b).collect(),
+                    };
+                }
+            },
+        );
         sums
     }
 
@@ -146,7 +151,7 @@ impl Terms<'_> {
         let mut gradient = whole.grad(&grads).unwrap_or_else(|| x.zeros_like());
         for tile in tiles {
             let input = tile.input.crop(x.clone()).autodiff().require_grad();
-            let activations = self.activations(vgg, input.clone(), tile);
+            let activations = activations(vgg, input.clone(), tile, self.layers, self.dtype);
             let surrogate = self
                 .terms
                 .iter()
