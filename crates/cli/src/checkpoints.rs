@@ -2,7 +2,7 @@
 //! and outputs.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use nst::Progress;
@@ -17,10 +17,7 @@ use crate::outputs::Outputs;
 #[serde(deny_unknown_fields)]
 pub struct Note {
     pub recipe: Recipe,
-    pub output: PathBuf,
-    pub sheet: Option<PathBuf>,
-    pub log_json: Option<PathBuf>,
-    pub save_every: Option<usize>,
+    pub outputs: Outputs,
     pub checkpoint_every: usize,
 }
 
@@ -37,10 +34,7 @@ impl Checkpoints {
     pub fn new(path: PathBuf, every: usize, recipe: &Recipe, outputs: &Outputs) -> Result<Self> {
         let note = Note {
             recipe: recipe.clone(),
-            output: absolute(&outputs.output)?,
-            sheet: outputs.sheet.as_deref().map(absolute).transpose()?,
-            log_json: outputs.log_json.as_deref().map(absolute).transpose()?,
-            save_every: outputs.save_every,
+            outputs: outputs.absolute()?,
             checkpoint_every: every,
         };
         Ok(Self {
@@ -65,9 +59,4 @@ impl Checkpoints {
         })
         .with_context(|| format!("--checkpoint {}", self.path.display()))
     }
-}
-
-/// `path` from the root, so that `nst resume` finds it from any directory.
-fn absolute(path: &Path) -> Result<PathBuf> {
-    std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
 }

@@ -8,7 +8,9 @@ use anyhow::{Context, Result};
 use nst::Progress;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-/// Where a run writes.
+/// Where a run writes (kept in a checkpoint's note, so `nst resume` writes the same).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Outputs {
     pub output: PathBuf,
     pub sheet: Option<PathBuf>,
@@ -25,6 +27,19 @@ impl Outputs {
             log_json: None,
             save_every: None,
         }
+    }
+
+    /// The same outputs with paths from the root, which any working directory finds.
+    pub fn absolute(&self) -> Result<Self> {
+        let absolute = |path: &Path| {
+            std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+        };
+        Ok(Self {
+            output: absolute(&self.output)?,
+            sheet: self.sheet.as_deref().map(absolute).transpose()?,
+            log_json: self.log_json.as_deref().map(absolute).transpose()?,
+            save_every: self.save_every,
+        })
     }
 
     /// Checks, before the run, that every output can be written.

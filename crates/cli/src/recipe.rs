@@ -1,6 +1,6 @@
 use anyhow::{Context, Result};
-use nst::Backend;
 use nst::recipe::Recipe;
+use nst::{Backend, StyleTransfer};
 
 use crate::args::RecipeArgs;
 use crate::inputs::{Inputs, load_images};
@@ -27,8 +27,7 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
     let (session, backend) = load_session(config, Backend::Cpu)?;
     let session = fit_memory(session, inputs.content.dimensions(), backend, None)?;
     let session = inputs.masked(session);
-    let weights = session.config().weights.as_deref().context("no weights")?;
-    nst::recipe::verify(weights, &recipe.weights_sha256)?;
+    verify_weights(&session, &recipe)?;
     let rerun = inputs.recipe(&session, backend)?;
     execute(&session, &inputs, &outputs, &rerun, Default::default())
 }
@@ -59,4 +58,10 @@ pub fn recipe_inputs(recipe: &Recipe) -> Result<Inputs> {
         }
     }
     Ok(inputs)
+}
+
+/// Checks that `session`'s weights are the ones `recipe` ran with.
+pub fn verify_weights(session: &StyleTransfer, recipe: &Recipe) -> Result<()> {
+    let weights = session.config().weights.as_deref().context("no weights")?;
+    Ok(nst::recipe::verify(weights, &recipe.weights_sha256)?)
 }

@@ -5,8 +5,7 @@ use nst::Checkpoint;
 
 use crate::args::ResumeArgs;
 use crate::checkpoints::{Checkpoints, Note};
-use crate::outputs::Outputs;
-use crate::recipe::recipe_inputs;
+use crate::recipe::{recipe_inputs, verify_weights};
 use crate::run::execute;
 use crate::session::load_session;
 
@@ -20,19 +19,12 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
     let note: Note = serde_json::from_str(checkpoint.note())
         .map_err(|_| anyhow::anyhow!("the checkpoint holds no nst run"))
         .with_context(refuse)?;
-    let outputs = Outputs {
-        output: note.output.clone(),
-        sheet: note.sheet.clone(),
-        log_json: note.log_json.clone(),
-        save_every: note.save_every,
-    };
+    let outputs = note.outputs;
     outputs.check()?;
     let inputs = recipe_inputs(&note.recipe)?;
     let backend = note.recipe.backend.parse()?;
     let (session, _) = load_session(note.recipe.config.clone(), backend)?;
-    // The same bytes need the same weights.
-    let weights = session.config().weights.as_deref().context("no weights")?;
-    nst::recipe::verify(weights, &note.recipe.weights_sha256)?;
+    verify_weights(&session, &note.recipe)?; // the same bytes need the same weights
     let session = inputs.masked(session);
     let checkpoints =
         Checkpoints::new(path.clone(), note.checkpoint_every, &note.recipe, &outputs)?;
