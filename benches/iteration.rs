@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use nst::bench::{Measurement, Repeats, measure};
-use nst::{Backend, Preset};
+use nst::{Backend, Preset, WeightsSource};
 
 fn main() -> ExitCode {
     match run() {
@@ -46,7 +46,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     // One normalised-descent iteration: one forward and one backward pass.
     let config = Preset::Normalized.config();
-    let weights = nst::vgg16::weights::resolve(None)?;
+    let weights = WeightsSource::Path(nst::weights::fetch(|_| {})?);
 
     println!("{}", Measurement::TABLE_HEADER);
     let mut done = Vec::new();
@@ -64,7 +64,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         done.push(selected.backend);
-        measure(&selected, &config, &weights, &sides, repeats, |m| {
+        measure(&selected, &config, &weights, (&sides, None), repeats, |m| {
             println!("{m}")
         })?;
     }

@@ -191,7 +191,7 @@ fn wgpu(kind: Option<burn::tensor::DeviceKind>) -> Result<Selected, Error> {
     };
     let device = options.init().map_err(|e| Error::BackendUnavailable {
         backend: "wgpu",
-        reason: e.to_string(),
+        source: e.into(),
     })?;
     let hardware = identity_name(&device);
     Ok(Selected::new(Backend::Wgpu, device, hardware))
@@ -216,11 +216,12 @@ fn cuda() -> Result<Selected, Error> {
         Ok(hardware) => Ok(Selected::new(Backend::Cuda, device, hardware)),
         Err(payload) => Err(Error::BackendUnavailable {
             backend: "cuda",
-            reason: payload
+            source: payload
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "the CUDA runtime failed to start".into()),
+                .unwrap_or_else(|| "the CUDA runtime failed to start".into())
+                .into(),
         }),
     }
 }

@@ -6,13 +6,11 @@
 //! images (resized to 4:3) and reports the median of the timed ones.
 
 use std::fmt;
-use std::path::Path;
 
 use image::RgbImage;
 use image::imageops::{FilterType, resize};
 
-use crate::vgg16::Vgg16;
-use crate::{Control, Error, Selected, StyleTransfer, StyleTransferConfig};
+use crate::{Control, Error, Selected, StyleTransfer, StyleTransferConfig, Vgg16, WeightsSource};
 
 /// How many iterations to run at each size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,32 +106,29 @@ impl fmt::Display for Measurement {
 /// Times iterations of `config` (its layers, weights and losses) on `selected`'s device, at a
 /// 4:3 image whose longest side is each of `sides`.
 ///
-/// `config`'s size, iteration count and device are replaced, and it runs at one scale. The
-/// model is loaded once and `report` receives each measurement as soon as it is taken.
+/// `config`'s size and iteration count are replaced, and it runs at one scale, in tiles of
+/// `tile` px if given. The model is loaded once from `weights` and `report` receives each
+/// measurement as soon as it is taken.
 pub fn measure(
     selected: &Selected,
     config: &StyleTransferConfig,
-    weights: &Path,
-    sides: &[u32],
+    weights: &WeightsSource,
+    (sides, tile): (&[u32], Option<u32>),
     repeats: Repeats,
     mut report: impl FnMut(&Measurement),
 ) -> Result<Vec<Measurement>, Error> {
     let device = selected.device.clone();
-    let vgg = Vgg16::from_onnx(
-        weights,
-        config.flavour,
-        config.pooling,
-        &device.clone().autodiff(),
-    )?;
-    let config = StyleTransferConfig {
-        size: None,
-        multiscale: None,
-        iterations: repeats.warmup + repeats.samples,
-        weights: Some(weights.to_owned()),
-        device: device.clone(),
-        ..config.clone()
-    };
-    let session = StyleTransfer::with_model(config, vgg);
+    let config = config
+        .to_builder()
+        .size(None)
+        .multiscale(None)
+        .iterations(repeats.warmup + repeats.samples)
+        .build()?;
+    let session = StyleTransfer::new(config)
+        .with_device(device.clone())
+        .with_weights(weights.clone())
+        .with_tile(tile);
+    session.model()?;
     let (content, style) = (crate::assets::content()?, crate::assets::style()?);
     let layers = session.config().layers();
 

@@ -1,5 +1,11 @@
-/// Errors of the `nst` facade: choosing a backend, writing files, reading recipes, and every
-/// error of a style transfer.
+use std::path::PathBuf;
+
+use crate::io::DecodeError;
+
+/// Errors of the `nst` facade: choosing a backend, reading and writing files, reading
+/// recipes, and every error of a style transfer. An error that wraps another keeps it as its
+/// [`source`](std::error::Error::source): print the chain (`{:#}` with `anyhow`) for the whole
+/// story.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A style transfer failed (configuration, inputs, weights, device).
@@ -15,12 +21,13 @@ pub enum Error {
     BackendNotCompiled(&'static str),
 
     /// The driver or adapter is missing or failed to start.
-    #[error("could not open the {backend} backend: {reason}")]
+    #[error("could not open the {backend} backend")]
     BackendUnavailable {
         /// The backend asked for.
         backend: &'static str,
         /// What the driver said.
-        reason: String,
+        #[source]
+        source: nst_transfer::Cause,
     },
 
     /// An output's extension names no format this build can write.
@@ -28,37 +35,59 @@ pub enum Error {
         "cannot tell the image format of {} from its extension (use .png, .jpg, .webp, .tif or .bmp)",
         .0.display()
     )]
-    UnknownFormat(std::path::PathBuf),
+    UnknownFormat(PathBuf),
 
     /// A file could not be written.
     #[error("cannot write {}: {reason}", path.display())]
     Write {
         /// The file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// Why.
         reason: String,
     },
 
-    /// A file could not be read (to hash it, or to find its recipe).
-    #[error("cannot read {}: {reason}", path.display())]
+    /// A file could not be read.
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// Why.
-        reason: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Image bytes could not be decoded.
+    #[error("cannot decode {}", path.as_ref().map_or("the image".into(), |p| p.display().to_string()))]
+    Decode {
+        /// The file they came from, if any.
+        path: Option<PathBuf>,
+        /// Why.
+        #[source]
+        source: DecodeError,
+    },
+
+    /// A PNG's text chunks could not be read.
+    #[error("cannot read the PNG {}", path.display())]
+    Png {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: png::DecodingError,
     },
 
     /// The PNG has no recipe.
     #[error("{} has no nst recipe (only PNGs written by nst carry one)", .0.display())]
-    NoRecipe(std::path::PathBuf),
+    NoRecipe(PathBuf),
 
     /// The recipe is not valid JSON for this version, or cannot be written as JSON.
-    #[error("the recipe {where_} is invalid: {reason}")]
+    #[error("the recipe {where_} is invalid")]
     InvalidRecipe {
         /// Where: `in FILE`, or `of this run`.
         where_: String,
         /// Why.
-        reason: String,
+        #[source]
+        source: serde_json::Error,
     },
 
     /// A file differs from the one the recipe was made with.
@@ -68,7 +97,7 @@ pub enum Error {
     )]
     Changed {
         /// The file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// Its hash now.
         actual: String,
         /// The recipe's hash.

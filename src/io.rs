@@ -1,6 +1,10 @@
 //! Reading images with useful errors, and writing files atomically.
 
-pub use nst_transfer::{decode_rgb, decode_rgb_with, load_rgb, load_rgb_with};
+mod decode;
+
+pub use decode::{
+    DecodeError, MAX_DECODED_BYTES, decode_rgb, decode_rgb_with, load_rgb, load_rgb_with,
+};
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -1,24 +1,29 @@
 //! **nst**: neural style transfer in pure Rust, on Burn.
 //!
-//! This crate bundles the workspace so that an application needs one dependency:
-//! [`vgg16`] (the feature extractor and its weights), [`losses`] (content, style and
-//! total-variation losses) and [`transfer`] (the optimisation), plus the [`assets`] the CLI
-//! uses by default, [`io`] helpers that write images atomically, the [`recipe`] every
-//! output PNG carries and the [`backend`] a user names; it re-exports [`image`], so an
-//! application needs no version of its own. The command line is the `nst-cli` crate.
+//! This crate is the one dependency an application needs: it re-exports the session and every
+//! type a run takes or returns, [`burn`] (whose [`Device`](burn::tensor::Device) and
+//! [`Tensor`](burn::tensor::Tensor) cross the API) and [`image`]; [`io`] reads images and
+//! writes outputs atomically, [`weights`] finds (and with the `fetch` feature downloads) the
+//! VGG-16 weights, [`recipe`] is what every output PNG carries, [`backend`] turns a user's
+//! choice into a device, and [`assets`] holds the default images. The library never starts a
+//! process (but [`weights::fetch`], behind its feature) and reads no environment variable
+//! (but the cache folder's, [`weights::cache_dir`]). The command line is the `nst-cli` crate.
 //!
 //! ```no_run
-//! use nst::{StyleTransfer, StyleTransferConfig};
+//! use nst::{StyleTransfer, StyleTransferConfig, WeightsSource};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let content = nst::assets::content()?;
+//! let content = nst::io::load_rgb("photo.jpg".as_ref())?;
 //! let style = nst::assets::style()?;
 //! let config = StyleTransferConfig::builder().size(Some(256)).iterations(60).build()?;
-//! let result = StyleTransfer::new(config).run(&content, &style)?;
+//! let session = StyleTransfer::new(config).with_weights(WeightsSource::Cache);
+//! let result = session.run(&content, &style)?;
 //! nst::io::save_atomic(&result, "out.png".as_ref())?;
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! One session serves many threads: it is `Send + Sync`, and its model is loaded once.
 
 #![warn(missing_docs)]
 
@@ -28,7 +33,9 @@ pub mod bench;
 mod error;
 pub mod io;
 pub mod recipe;
+pub mod weights;
 
+pub use burn;
 pub use image;
 pub use nst_losses as losses;
 pub use nst_transfer as transfer;
@@ -37,10 +44,11 @@ pub use nst_vgg16 as vgg16;
 pub use backend::{Backend, Selected};
 pub use error::Error;
 pub use nst_transfer::{
-    Checkpoint, Control, Init, Losses, Preset, Progress, Scores, StyleMasks, StyleTransfer,
-    StyleTransferConfig,
+    Cause, Checkpoint, Control, Flavour, Init, LastImage, Layer, Losses, MemoryEstimate,
+    MultiScale, Optimizer, Pooling, PreserveColors, Preset, Progress, Scores, StyleMasks,
+    StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder, Term, TermScore, Vgg16,
+    Weighting, WeightsSource,
 };
-pub use nst_vgg16::{Flavour, Layer, Pooling};
 
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]

@@ -1,10 +1,13 @@
 //! The recipe of a run, embedded in the PNGs nst writes: enough to check and repeat it.
+//!
+//! A recipe is data: reading one opens no file but the PNG it is read from. The paths in it
+//! are where the inputs came from, for a program (the `nst` command) to open and check
+//! against their hashes when it reruns the recipe.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 
 use crate::{Error, StyleTransferConfig};
 
@@ -17,7 +20,7 @@ pub const PNG_KEY: &str = "nst:recipe";
 pub struct Recipe {
     /// The version of nst that ran it.
     pub nst_version: String,
-    /// The configuration (without the device).
+    /// The configuration.
     pub config: StyleTransferConfig,
     /// The content image.
     pub content: Input,
@@ -26,8 +29,18 @@ pub struct Recipe {
     /// The style masks, one per style image, if the run had any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub style_masks: Vec<Input>,
-    /// SHA-256 of the weights file.
+    /// The image the run started from, when the configuration's init is
+    /// [`Init::Image`](crate::Init::Image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_image: Option<Input>,
+    /// The weights file the model was loaded from, if it was a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<PathBuf>,
+    /// SHA-256 of the weights.
     pub weights_sha256: String,
+    /// The tile side, if the run evaluated VGG-16 in tiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tile: Option<u32>,
     /// The device it ran on, as `--backend` names it.
     pub backend: String,
 }
@@ -38,68 +51,104 @@ pub struct Recipe {
 pub struct Input {
     /// The file, or `None` for the embedded default image.
     pub path: Option<PathBuf>,
-    /// SHA-256 of the file's (or the embedded image's) bytes, in hex.
+    /// SHA-256 of the file's (or the embedded image's) bytes, in hex; empty for an initial
+    /// image in a recipe written before nst 0.2, which did not hash it.
     pub sha256: String,
 }
 
 impl Recipe {
     /// The recipe as pretty JSON.
     pub fn to_json(&self) -> Result<String, Error> {
-        serde_json::to_string_pretty(self).map_err(|e| Error::InvalidRecipe {
+        serde_json::to_string_pretty(self).map_err(|source| Error::InvalidRecipe {
             where_: "of this run".into(),
-            reason: e.to_string(),
+            source,
         })
+    }
+
+    /// Reads a recipe from its JSON, validating its configuration. Recipes written before
+    /// nst 0.2 kept the weights' path, the tile and the initial image's path in the
+    /// configuration; they are moved to the recipe's own fields.
+    pub fn from_json(json: &str) -> Result<Recipe, serde_json::Error> {
+        let mut value: Value = serde_json::from_str(json)?;
+        upgrade(&mut value);
+        serde_json::from_value(value)
     }
 
     /// Reads the recipe embedded in a PNG.
     pub fn read(path: &Path) -> Result<Recipe, Error> {
-        let fail = |reason: String| Error::Read {
+        let file = std::fs::File::open(path).map_err(|source| Error::Read {
             path: path.to_owned(),
-            reason,
+            source,
+        })?;
+        let png_error = |source| Error::Png {
+            path: path.to_owned(),
+            source,
         };
-        let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
         let reader = png::Decoder::new(std::io::BufReader::new(file))
             .read_info()
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(png_error)?;
         let chunk = reader
             .info()
             .utf8_text
             .iter()
             .find(|chunk| chunk.keyword == PNG_KEY)
             .ok_or_else(|| Error::NoRecipe(path.to_owned()))?;
-        let text = chunk.get_text().map_err(|e| fail(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| Error::InvalidRecipe {
+        let text = chunk.get_text().map_err(png_error)?;
+        Recipe::from_json(&text).map_err(|source| Error::InvalidRecipe {
             where_: format!("in {}", path.display()),
-            reason: e.to_string(),
+            source,
         })
+    }
+}
+
+/// Moves what recipes before nst 0.2 kept in the configuration to the recipe's own fields:
+/// `config.weights` (a path), `config.tile`, and `config.init: {"image": PATH}`.
+fn upgrade(recipe: &mut Value) {
+    let Some(config) = recipe.get_mut("config").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let weights = config.remove("weights").filter(|v| !v.is_null());
+    let tile = config.remove("tile").filter(|v| !v.is_null());
+    let init_image = match config.get_mut("init") {
+        Some(init) => match init.get("image").cloned() {
+            Some(path) => {
+                *init = Value::from("image");
+                Some(serde_json::json!({ "path": path, "sha256": "" }))
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let Some(recipe) = recipe.as_object_mut() else {
+        return;
+    };
+    for (key, value) in [
+        ("weights", weights),
+        ("tile", tile),
+        ("init_image", init_image),
+    ] {
+        if let Some(value) = value {
+            recipe.entry(key).or_insert(value);
+        }
     }
 }
 
 /// SHA-256 of a byte slice, in hex.
 pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    nst_vgg16::weights::sha256_hex(bytes)
 }
 
 /// SHA-256 of a file, in hex.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            return Ok(hex(&hasher.finalize()));
-        }
-        hasher.update(&buffer[..n]);
-    }
+pub fn sha256_file(path: &Path) -> Result<String, Error> {
+    nst_vgg16::weights::sha256_file(path).map_err(|error| match error {
+        nst_vgg16::Error::Io { path, source } => Error::Read { path, source },
+        other => Error::Transfer(other.into()),
+    })
 }
 
 /// Checks that `path` still has the hash `expected`.
 pub fn verify(path: &Path, expected: &str) -> Result<(), Error> {
-    let actual = sha256_file(path).map_err(|e| Error::Read {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })?;
+    let actual = sha256_file(path)?;
     if actual != expected {
         return Err(Error::Changed {
             path: path.to_owned(),
@@ -108,8 +157,4 @@ pub fn verify(path: &Path, expected: &str) -> Result<(), Error> {
         });
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
-use nst::{Backend, Flavour, Layer, Pooling, StyleTransfer, StyleTransferConfig, vgg16::Vgg16};
+use nst::{
+    Backend, Flavour, Layer, Pooling, StyleTransfer, StyleTransferConfig, Term, Vgg16,
+    WeightsSource,
+};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -21,8 +24,9 @@ fn image(name: &str) -> RgbImage {
     image::open(fixture(name)).unwrap().to_rgb8()
 }
 
-fn weights() -> PathBuf {
-    nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed for this test")
+fn weights() -> WeightsSource {
+    let path = nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed for this test");
+    WeightsSource::Path(path)
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
@@ -53,13 +57,10 @@ fn fixture_input(device: &Device) -> Tensor<4> {
 }
 
 fn session(device: &Device) -> StyleTransfer {
-    let config = StyleTransferConfig::builder()
-        .size(None)
-        .weights(Some(weights()))
-        .device(device.clone())
-        .build()
-        .unwrap();
+    let config = StyleTransferConfig::builder().size(None).build().unwrap();
     StyleTransfer::new(config)
+        .with_weights(weights())
+        .with_device(device.clone())
 }
 
 fn assert_matches_flex(backend: Backend) {
@@ -74,7 +75,7 @@ fn assert_matches_flex(backend: Backend) {
     let all: Vec<Layer> = Layer::all().collect();
     let mut worst_activation = 0f64;
     let features = |device: &Device| {
-        let vgg = Vgg16::from_onnx(&weights(), Flavour::Caffe, Pooling::Max, device).unwrap();
+        let vgg = Vgg16::load(&weights(), Flavour::Caffe, Pooling::Max, device).unwrap();
         vgg.forward(fixture_input(device), &all)
     };
     for ((layer, ours), reference) in all.iter().zip(features(device)).zip(features(cpu)) {
@@ -93,35 +94,35 @@ fn assert_matches_flex(backend: Backend) {
     let pairs = [
         (
             "content_loss",
-            ours.get("content").unwrap().value,
-            reference.get("content").unwrap().value,
+            ours.get(Term::Content).unwrap().value,
+            reference.get(Term::Content).unwrap().value,
         ),
         (
             "style_loss",
-            ours.get("style").unwrap().value,
-            reference.get("style").unwrap().value,
+            ours.get(Term::Style).unwrap().value,
+            reference.get(Term::Style).unwrap().value,
         ),
         (
             "denoise_loss",
-            ours.get("denoise").unwrap().value,
-            reference.get("denoise").unwrap().value,
+            ours.get(Term::Denoise).unwrap().value,
+            reference.get(Term::Denoise).unwrap().value,
         ),
     ]
     .into_iter()
     .chain(
-        ours.get("content")
+        ours.get(Term::Content)
             .unwrap()
             .layers
             .iter()
-            .zip(&reference.get("content").unwrap().layers)
+            .zip(&reference.get(Term::Content).unwrap().layers)
             .map(|((layer, a), (_, b))| (layer.name(), *a, *b)),
     )
     .chain(
-        ours.get("style")
+        ours.get(Term::Style)
             .unwrap()
             .layers
             .iter()
-            .zip(&reference.get("style").unwrap().layers)
+            .zip(&reference.get(Term::Style).unwrap().layers)
             .map(|((layer, a), (_, b))| (layer.name(), *a, *b)),
     );
     let mut worst_score = 0f64;

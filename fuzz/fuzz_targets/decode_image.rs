@@ -1,5 +1,5 @@
-//! Arbitrary bytes as an input image: decoding and preprocessing return pixels or a one-line
-//! reason, never panic.
+//! Arbitrary bytes as an input image: decoding and preprocessing return pixels or an error,
+//! never panic.
 #![no_main]
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -8,7 +8,7 @@ use nst_vgg16::Flavour;
 
 fuzz_target!(|bytes: &[u8]| {
     // A small limit keeps the fuzzer fast; the header checks are the same at any limit.
-    match nst_transfer::decode_rgb_with(bytes, 1 << 22) {
+    match nst::io::decode_rgb_with(bytes, 1 << 22) {
         Ok(image) => {
             assert!(image.width() > 0 && image.height() > 0);
             let (w, h) = (image.width() as usize, image.height() as usize);

@@ -2,13 +2,15 @@ use anyhow::Result;
 use nst::bench::{Measurement, Repeats, measure};
 
 use crate::args::BenchArgs;
-use crate::session::{open_backend, resolve_weights};
+use crate::args::weights_source;
+use crate::session::{fetch_default_weights, open_backend};
 
 /// `nst bench`: times iterations on each backend and size and prints a Markdown table.
 pub fn bench(args: BenchArgs) -> Result<()> {
     let config = args.config()?;
     let backends = args.backends()?;
-    let weights = resolve_weights(config.weights.as_deref())?;
+    let weights = weights_source(args.weights.clone());
+    fetch_default_weights(&weights)?;
     let repeats = Repeats {
         warmup: args.warmup,
         samples: args.samples,
@@ -24,7 +26,8 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     println!("{}", Measurement::TABLE_HEADER);
     for backend in backends {
         let selected = open_backend(backend)?;
-        measure(&selected, &config, &weights, &args.sizes, repeats, |m| {
+        let sizes = (args.sizes.as_slice(), args.tile);
+        measure(&selected, &config, &weights, sizes, repeats, |m| {
             println!("{m}")
         })?;
     }

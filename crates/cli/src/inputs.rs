@@ -15,6 +15,7 @@ pub struct Inputs {
     pub styles: Vec<RgbImage>,
     sources: Vec<Input>,
     masks: Option<(StyleMasks, Vec<Input>)>,
+    init: Option<(RgbImage, Input)>,
 }
 
 impl Inputs {
@@ -28,23 +29,31 @@ impl Inputs {
         self.styles.iter().collect()
     }
 
-    /// `session`, with the style masks if there are any.
-    pub fn masked(&self, session: StyleTransfer) -> StyleTransfer {
-        match &self.masks {
+    /// `session`, with the style masks and the initial image if there are any.
+    pub fn onto(&self, session: StyleTransfer) -> StyleTransfer {
+        let session = match &self.masks {
             Some((masks, _)) => session.with_style_masks(masks.clone()),
+            None => session,
+        };
+        match &self.init {
+            Some((image, _)) => session.with_init_image(image.clone()),
             None => session,
         }
     }
 
+    /// Reads the image a run starts from (`--init PATH`).
+    pub fn with_init_image(mut self, path: &Path, max_bytes: u64) -> Result<Self> {
+        let (image, source) = load_image(Some(path), &[], max_bytes).context("initial image")?;
+        self.init = Some((image, source));
+        Ok(self)
+    }
+
     /// The recipe of running `session` on these inputs.
     pub fn recipe(&self, session: &StyleTransfer, backend: Backend) -> Result<Recipe> {
-        let weights = session
-            .config()
-            .weights
-            .as_deref()
-            .context("the weights were not resolved")?;
-        let weights_sha256 = nst::recipe::sha256_file(weights)
-            .with_context(|| format!("cannot hash {}", weights.display()))?;
+        let weights = match session.weights().file()? {
+            Some(path) => Some(std::path::absolute(&path).unwrap_or(path)),
+            None => None,
+        };
         Ok(Recipe {
             nst_version: env!("CARGO_PKG_VERSION").to_owned(),
             config: session.config().clone(),
@@ -55,7 +64,10 @@ impl Inputs {
                 .as_ref()
                 .map(|(_, sources)| sources.clone())
                 .unwrap_or_default(),
-            weights_sha256,
+            init_image: self.init.as_ref().map(|(_, source)| source.clone()),
+            weights,
+            weights_sha256: session.model()?.weights_sha256().to_owned(),
+            tile: session.tile(),
             backend: backend.name().to_owned(),
         })
     }
@@ -98,6 +110,7 @@ pub fn load_images(
         styles: Vec::with_capacity(styles.len()),
         sources: vec![source],
         masks: None,
+        init: None,
     };
     for path in styles {
         let (style, source) =
@@ -122,14 +135,14 @@ pub fn load_images(
 fn load_image(path: Option<&Path>, default: &[u8], max_bytes: u64) -> Result<(RgbImage, Input)> {
     let (image, bytes) = match path {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| nst::transfer::Error::Read {
+            let bytes = std::fs::read(path).map_err(|source| nst::Error::Read {
                 path: path.to_owned(),
-                reason: e.to_string(),
+                source,
             })?;
             let image = nst::io::decode_rgb_with(&bytes, max_bytes).map_err(|e| match e {
-                nst::transfer::Error::Decode { reason } => nst::transfer::Error::Read {
-                    path: path.to_owned(),
-                    reason,
+                nst::Error::Decode { path: None, source } => nst::Error::Decode {
+                    path: Some(path.to_owned()),
+                    source,
                 },
                 e => e,
             })?;

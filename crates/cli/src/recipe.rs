@@ -1,6 +1,6 @@
 use anyhow::{Context, Result};
 use nst::recipe::Recipe;
-use nst::{Backend, StyleTransfer};
+use nst::{Backend, StyleTransfer, WeightsSource};
 
 use crate::args::RecipeArgs;
 use crate::inputs::{Inputs, load_images};
@@ -17,19 +17,31 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
     };
     let outputs = Outputs::image(output);
     outputs.check()?;
-    let inputs = recipe_inputs(&recipe)?;
-    let mut config = recipe.config.clone();
-    if let Some(path) = &config.weights
-        && !path.is_file()
-    {
-        config.weights = None;
-    }
-    let (session, backend) = load_session(config, Backend::Cpu)?;
-    let session = fit_memory(session, inputs.content.dimensions(), backend, None)?;
-    let session = inputs.masked(session);
-    verify_weights(&session, &recipe)?;
-    let rerun = inputs.recipe(&session, backend)?;
+    let (session, inputs) = recipe_session(&recipe, Backend::Cpu)?;
+    let session = fit_memory(session, inputs.content.dimensions(), Backend::Cpu, None)?;
+    let rerun = inputs.recipe(&session, Backend::Cpu)?;
     execute(&session, &inputs, &outputs, &rerun, Default::default())
+}
+
+/// A session that reruns `recipe` on `backend`, and its inputs, checked against their
+/// hashes: the recipe's weights file if it is still there (else the cache), with the same
+/// hash, its tile, masks and initial image.
+pub fn recipe_session(recipe: &Recipe, backend: Backend) -> Result<(StyleTransfer, Inputs)> {
+    let inputs = recipe_inputs(recipe)?;
+    let weights = match &recipe.weights {
+        Some(path) if path.is_file() => WeightsSource::Path(path.clone()),
+        _ => WeightsSource::Cache,
+    };
+    let (session, _) = load_session(recipe.config.clone(), backend, weights)?;
+    let weights = session.model()?;
+    if weights.weights_sha256() != recipe.weights_sha256 {
+        anyhow::bail!(
+            "the weights have sha256 {}, but the recipe was made with {}",
+            weights.weights_sha256(),
+            recipe.weights_sha256
+        );
+    }
+    Ok((inputs.onto(session.with_tile(recipe.tile)), inputs))
 }
 
 /// The inputs `recipe` names, checked against their hashes.
@@ -48,7 +60,17 @@ pub fn recipe_inputs(recipe: &Recipe) -> Result<Inputs> {
         .iter()
         .map(|mask| mask.path.as_deref().context("a style mask without a file"))
         .collect::<Result<Vec<_>>>()?;
-    let inputs = load_images(recipe.content.path.as_deref(), &styles, &masks, u64::MAX)?;
+    let mut inputs = load_images(recipe.content.path.as_deref(), &styles, &masks, u64::MAX)?;
+    if let Some(init) = &recipe.init_image {
+        let path = init
+            .path
+            .as_deref()
+            .context("an initial image without a file")?;
+        if !init.sha256.is_empty() {
+            nst::recipe::verify(path, &init.sha256)?;
+        }
+        inputs = inputs.with_init_image(path, u64::MAX)?;
+    }
     for (source, loaded) in sources.zip(inputs.sources()) {
         if source.path.is_none() && source.sha256 != loaded.sha256 {
             anyhow::bail!(
@@ -58,10 +80,4 @@ pub fn recipe_inputs(recipe: &Recipe) -> Result<Inputs> {
         }
     }
     Ok(inputs)
-}
-
-/// Checks that `session`'s weights are the ones `recipe` ran with.
-pub fn verify_weights(session: &StyleTransfer, recipe: &Recipe) -> Result<()> {
-    let weights = session.config().weights.as_deref().context("no weights")?;
-    Ok(nst::recipe::verify(weights, &recipe.weights_sha256)?)
 }

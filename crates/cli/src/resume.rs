@@ -5,9 +5,8 @@ use nst::Checkpoint;
 
 use crate::args::ResumeArgs;
 use crate::checkpoints::{Checkpoints, Note};
-use crate::recipe::{recipe_inputs, verify_weights};
+use crate::recipe::recipe_session;
 use crate::run::execute;
-use crate::session::load_session;
 
 /// `nst resume FILE`: continues the run that wrote the checkpoint to its end, writing the
 /// outputs it would have written.
@@ -21,11 +20,9 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
         .with_context(refuse)?;
     let outputs = note.outputs;
     outputs.check()?;
-    let inputs = recipe_inputs(&note.recipe)?;
     let backend = note.recipe.backend.parse()?;
-    let (session, _) = load_session(note.recipe.config.clone(), backend)?;
-    verify_weights(&session, &note.recipe)?; // the same bytes need the same weights
-    let session = inputs.masked(session);
+    // The same bytes need the same weights, inputs and tiles.
+    let (session, inputs) = recipe_session(&note.recipe, backend)?;
     let checkpoints =
         Checkpoints::new(path.clone(), note.checkpoint_every, &note.recipe, &outputs)?;
     let run = crate::run::Run {

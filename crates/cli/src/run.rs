@@ -51,6 +51,7 @@ pub struct Run<'a> {
 pub fn stylize(args: RunArgs) -> Result<()> {
     let config = args.config()?;
     let budget = args.max_memory_bytes();
+    let init_image = args.init_image();
     let outputs = Outputs {
         output: args.output,
         sheet: args.sheet,
@@ -58,11 +59,15 @@ pub fn stylize(args: RunArgs) -> Result<()> {
         save_every: args.save_every,
     };
     outputs.check()?;
-    let inputs = load_inputs(&args.model)?;
-    let (session, backend) = load_session(config, args.model.backend()?)?;
+    let mut inputs = load_inputs(&args.model)?;
+    if let Some(path) = init_image {
+        inputs = inputs.with_init_image(&path, args.model.max_image_mib << 20)?;
+    }
+    let (session, backend) = load_session(config, args.model.backend()?, args.model.weights())?;
+    let session = session.with_tile(args.model.tile);
     let dimensions = inputs.content.dimensions();
     let session = fit_memory(session, dimensions, backend, budget)?;
-    let session = inputs.masked(session);
+    let session = inputs.onto(session);
     let recipe = inputs.recipe(&session, backend)?;
     let checkpoints = match args.checkpoint {
         Some(path) => Some(Checkpoints::new(
@@ -101,7 +106,7 @@ pub fn execute(
     .context("cannot install the Ctrl-C handler")?;
     let recipe_json = recipe.to_json()?;
     let text = [(nst::recipe::PNG_KEY, recipe_json.as_str())];
-    let bar = progress_bar(session.config().iterations);
+    let bar = progress_bar(session.config().iterations());
     let kept_lines = run.resume.map_or(0, Checkpoint::iteration);
     let mut log = outputs
         .log_json
@@ -109,7 +114,7 @@ pub fn execute(
         .map(|path| JsonLog::create(path, kept_lines))
         .transpose()?;
     let mut side_failure: Option<anyhow::Error> = None;
-    let (mut done, mut total) = (0, session.config().iterations);
+    let (mut done, mut total) = (0, session.config().iterations());
     let observer = |progress: &Progress<'_>| {
         (done, total) = (progress.iteration, progress.iterations);
         bar.set_length(total as u64);

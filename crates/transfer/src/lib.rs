@@ -3,20 +3,21 @@
 //!
 //! The pixels of an image are optimised by gradient descent through a frozen VGG-16 so that its
 //! deep activations match a content photo and its Gram matrices match a painting.
-//! [`StyleTransferConfig`] holds the recipe and [`StyleTransfer`] runs it; the objective is
-//! a list of named loss terms (`content`, `style`, `denoise`), which [`Losses`] and
-//! [`Scores`] report by name:
+//! [`StyleTransferConfig`] holds the recipe, as data; a [`StyleTransfer`] session runs it on
+//! a device with a model it loads once and shares (`Send + Sync`: one session serves many
+//! threads). The objective is a list of loss terms ([`Term`]), which [`Losses`] and
+//! [`Scores`] report by key. The crate takes and returns [`image::RgbImage`]s: reading files
+//! is the caller's business (the `nst` facade's `nst::io`).
 //!
 //! ```no_run
-//! use nst_transfer::{Control, StyleTransfer, StyleTransferConfig};
+//! use nst_transfer::{Control, StyleTransfer, StyleTransferConfig, Term};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
-//! let style = nst_transfer::load_rgb("painting.jpg".as_ref())?;
+//! # let (content, style) = (image::RgbImage::new(64, 64), image::RgbImage::new(64, 64));
 //! let session = StyleTransfer::new(StyleTransferConfig::default());
 //! let result = session.run_with(&content, &[&style], |progress| {
 //!     println!("{} {:?}", progress.iteration, progress.losses);
-//!     match progress.losses.get("style") {
+//!     match progress.losses.get(Term::Style) {
 //!         Some(style) if style < 1e9 => Control::Stop,
 //!         _ => Control::Continue,
 //!     }
@@ -25,8 +26,8 @@
 //! # Ok(())
 //! # }
 //! ```
-
-//! Every option is a field of [`StyleTransferConfig`]; a [`Preset`] fills them all in:
+//!
+//! Every option has a builder method; a [`Preset`] fills them all in:
 //!
 //! ```no_run
 //! use nst_transfer::{
@@ -49,9 +50,6 @@
 //!     .weighting(Weighting::Initial)
 //!     .build()?;
 //!
-//! // Normalised descent with a constant step and no averaging: the recipe nst began from.
-//! let plain = Preset::Normalized.builder().step_decay(1.0).average(0.0).build()?;
-//!
 //! // Start from noise with the style's colors, keep the photo's colors, paint larger
 //! // strokes, and go coarse to fine from 128 px to 1024 px with 50 iterations per scale.
 //! let custom = Preset::Gatys
@@ -63,53 +61,45 @@
 //!     .multiscale(Some(MultiScale { iterations_per_scale: Some(50), ..MultiScale::default() }))
 //!     .build()?;
 //!
-//! // Two styles, blended 70/30.
-//! let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
-//! let a = nst_transfer::load_rgb("a.jpg".as_ref())?;
-//! let b = nst_transfer::load_rgb("b.jpg".as_ref())?;
-//! let blend = StyleTransferConfig { style_blend: Some(vec![0.7, 0.3]), ..gatys };
+//! // Two styles, blended 70/30: a variation of a configuration goes through its builder.
+//! # let (content, a, b) = (image::RgbImage::new(64, 64), image::RgbImage::new(64, 64), image::RgbImage::new(64, 64));
+//! let blend = gatys.to_builder().style_blend(Some(vec![0.7, 0.3])).build()?;
 //! let result = StyleTransfer::new(blend).run_with(&content, &[&a, &b], |_| {
 //!     nst_transfer::Control::Continue
 //! })?;
-//! # let _ = (one_scale, adam, plain, custom, result);
+//! # let _ = (one_scale, adam, custom, result);
 //! # Ok(())
 //! # }
 //! ```
 
 #![warn(missing_docs)]
 
-mod builder;
-mod checkpoint;
-mod color;
 mod config;
-mod decode;
 mod error;
-mod initial;
-mod inputs;
-mod losses;
-mod masks;
-mod memory;
 mod objective;
-mod observer;
-mod optimise;
-mod optimizer;
-mod pixels;
-mod preset;
-mod score;
+mod optim;
+mod prepare;
 mod session;
-mod tiling;
 
-pub use builder::StyleTransferConfigBuilder;
-pub use checkpoint::Checkpoint;
-pub use config::{Init, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting};
-pub use decode::{MAX_DECODED_BYTES, decode_rgb, decode_rgb_with, load_rgb, load_rgb_with};
-pub use error::{Error, LastImage};
-pub use losses::Losses;
-pub use masks::StyleMasks;
-pub use memory::MemoryEstimate;
-pub use observer::{Control, Progress};
-pub use preset::Preset;
-pub use score::{Scores, TermScore};
+pub use config::{
+    Init, MultiScale, Optimizer, PreserveColors, Preset, StyleTransferConfig,
+    StyleTransferConfigBuilder, Weighting,
+};
+pub use error::{Cause, Error, LastImage};
+pub use objective::losses::{Losses, Term};
+pub use prepare::masks::StyleMasks;
 pub use session::StyleTransfer;
+pub use session::checkpoint::Checkpoint;
+pub use session::memory::MemoryEstimate;
+pub use session::observer::{Control, Progress};
+pub use session::score::{Scores, TermScore};
 
-pub use nst_vgg16::{Flavour, Layer, Pooling};
+pub use image;
+pub use nst_vgg16::{Flavour, Layer, Pooling, Vgg16, WeightsSource};
+
+/// The session is shared by reference among threads: a compile-time check.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<StyleTransfer>();
+    shareable::<StyleTransferConfig>();
+};

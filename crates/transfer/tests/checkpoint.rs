@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::{asset_image, weights};
+use common::asset_image;
 use image::RgbImage;
 use nst_transfer::{
-    Checkpoint, Control, Error, MultiScale, Optimizer, Preset, StyleTransfer, StyleTransferConfig,
-    Weighting,
+    Checkpoint, Control, Error, MultiScale, Optimizer, Preset, StyleTransferConfig, Weighting,
 };
 
 fn inputs() -> (RgbImage, RgbImage) {
@@ -18,7 +17,7 @@ fn inputs() -> (RgbImage, RgbImage) {
 fn run_keeping(config: &StyleTransferConfig, at: usize) -> (RgbImage, Vec<u8>) {
     let (content, style) = inputs();
     let mut kept = None;
-    let result = StyleTransfer::new(config.clone())
+    let result = common::session(config.clone())
         .run_with(&content, &[&style], |progress| {
             if progress.iteration == at {
                 kept = Some(progress.checkpoint().unwrap().to_bytes().unwrap());
@@ -32,48 +31,52 @@ fn run_keeping(config: &StyleTransferConfig, at: usize) -> (RgbImage, Vec<u8>) {
 fn resume(config: &StyleTransferConfig, bytes: &[u8]) -> Result<RgbImage, Error> {
     let (content, style) = inputs();
     let checkpoint = Checkpoint::from_bytes(bytes)?;
-    StyleTransfer::new(config.clone())
+    common::session(config.clone())
         .resume_with(&content, &[&style], &checkpoint, |_| Control::Continue)
 }
 
 /// Three scales of L-BFGS (the default preset), checkpoints in the first and last scale and
 /// at a scale's end.
 fn lbfgs() -> StyleTransferConfig {
-    StyleTransferConfig {
-        size: Some(72),
-        iterations: 4,
-        multiscale: Some(MultiScale {
+    Preset::Fast
+        .config()
+        .to_builder()
+        .size(Some(72))
+        .iterations(4)
+        .multiscale(Some(MultiScale {
             start: 36,
             factor: 1.42,
             iterations_per_scale: Some(3),
-        }),
-        weights: Some(weights()),
-        ..Preset::Fast.config()
-    }
+        }))
+        .build()
+        .unwrap()
 }
 
 #[test]
 fn a_resumed_run_ends_on_the_uninterrupted_runs_bytes() {
-    let adam = StyleTransferConfig {
-        optimizer: Optimizer::Adam,
-        multiscale: None,
-        ..lbfgs()
-    };
-    let averaged = StyleTransferConfig {
-        optimizer: Optimizer::NormalizedDescent,
-        weighting: Weighting::Normalized,
-        average: 0.5,
-        multiscale: None,
-        ..lbfgs()
-    };
+    let adam = lbfgs()
+        .to_builder()
+        .optimizer(Optimizer::Adam)
+        .multiscale(None)
+        .build()
+        .unwrap();
+    let averaged = lbfgs()
+        .to_builder()
+        .optimizer(Optimizer::NormalizedDescent)
+        .weighting(Weighting::Normalized)
+        .average(0.5)
+        .multiscale(None)
+        .build()
+        .unwrap();
     // From the photo, L-BFGS keeps curvature pairs (from a flat start, the style loss is
     // concave along the first steps and it keeps none).
-    let gatys = StyleTransferConfig {
-        size: Some(72),
-        iterations: 6,
-        weights: Some(weights()),
-        ..Preset::Gatys.config()
-    };
+    let gatys = Preset::Gatys
+        .config()
+        .to_builder()
+        .size(Some(72))
+        .iterations(6)
+        .build()
+        .unwrap();
     for (name, config, at) in [
         ("lbfgs with pairs", gatys, 4),
         ("lbfgs, first scale", lbfgs(), 2),
@@ -90,13 +93,10 @@ fn a_resumed_run_ends_on_the_uninterrupted_runs_bytes() {
 
 #[test]
 fn damaged_foreign_and_mismatched_checkpoints_are_refused() {
-    let config = StyleTransferConfig {
-        multiscale: None,
-        ..lbfgs()
-    };
+    let config = lbfgs().to_builder().multiscale(None).build().unwrap();
     let (_, bytes) = run_keeping(&config, 2);
     let refused = |bytes: &[u8], config: &StyleTransferConfig| match resume(config, bytes) {
-        Err(Error::Checkpoint(reason)) => reason,
+        Err(Error::Checkpoint { reason, .. }) => reason,
         other => panic!("not refused: {other:?}"),
     };
     let mut flipped = bytes.clone();
@@ -106,9 +106,11 @@ fn damaged_foreign_and_mismatched_checkpoints_are_refused() {
     assert!(refused(&bytes[..bytes.len() - 100], &config).contains("truncated"));
     let png = std::fs::read(common::fixture("score_content.png")).unwrap();
     assert!(refused(&png, &config).contains("not an nst checkpoint"));
-    let other = StyleTransferConfig {
-        style_weight: 2.0,
-        ..config.clone()
-    };
+    let other = config
+        .clone()
+        .to_builder()
+        .style_weight(2.0)
+        .build()
+        .unwrap();
     assert!(refused(&bytes, &other).contains("another configuration"));
 }

@@ -2,16 +2,15 @@
 
 mod common;
 
-use common::{fixture_image, mean_abs_difference, weights};
+use common::{fixture_image, mean_abs_difference};
 use image::RgbImage;
-use nst_transfer::{Control, Init, Losses, Preset, StyleTransfer, StyleTransferConfig};
+use nst_transfer::{Control, Init, Losses, Preset, StyleTransferConfig, Term};
 
 fn config(iterations: usize, size: u32) -> StyleTransferConfig {
     Preset::Normalized
         .builder()
         .iterations(iterations)
         .size(Some(size))
-        .weights(Some(weights()))
         .build()
         .unwrap()
 }
@@ -26,7 +25,7 @@ fn standard_deviation(image: &RgbImage) -> f64 {
 fn style_loss_falls_and_the_result_is_neither_the_content_nor_flat() {
     let content = fixture_image("score_content.png");
     let style = fixture_image("score_style.png");
-    let session = StyleTransfer::new(config(60, 64));
+    let session = common::session(config(60, 64));
     let mut history: Vec<Losses> = Vec::new();
     let result = session
         .run_with(&content, &[&style], |progress| {
@@ -37,7 +36,7 @@ fn style_loss_falls_and_the_result_is_neither_the_content_nor_flat() {
 
     assert_eq!(history.len(), 60);
     assert_eq!(result.dimensions(), (64, 48));
-    let style = |losses: &Losses| losses.get("style").unwrap();
+    let style = |losses: &Losses| losses.get(Term::Style).unwrap();
     let first = style(&history[0]);
     let best = history.iter().map(style).fold(f64::INFINITY, f64::min);
     let last = style(&history[59]);
@@ -71,7 +70,7 @@ fn style_loss_falls_and_the_result_is_neither_the_content_nor_flat() {
 fn the_same_seed_gives_the_same_bytes_and_stop_ends_early() {
     let content = fixture_image("score_content.png");
     let style = fixture_image("score_style.png");
-    let session = StyleTransfer::new(config(5, 32));
+    let session = common::session(config(5, 32));
     let a = session.run(&content, &style).unwrap();
     let b = session.run(&content, &style).unwrap();
     assert_eq!(a.as_raw(), b.as_raw());
@@ -98,9 +97,12 @@ fn the_same_seed_gives_the_same_bytes_and_stop_ends_early() {
 fn zero_iterations_return_the_initial_image() {
     let content = fixture_image("score_content.png");
     let style = fixture_image("score_style.png");
-    let mut cfg = config(0, 32);
-    cfg.init = Init::Content;
-    let result = StyleTransfer::new(cfg).run(&content, &style).unwrap();
+    let cfg = config(0, 32)
+        .to_builder()
+        .init(Init::Content)
+        .build()
+        .unwrap();
+    let result = common::session(cfg).run(&content, &style).unwrap();
     let expected = image::imageops::resize(&content, 32, 24, image::imageops::FilterType::Lanczos3);
     assert_eq!(result, expected);
 }
@@ -108,8 +110,7 @@ fn zero_iterations_return_the_initial_image() {
 #[test]
 fn images_too_small_for_the_deepest_layer_are_rejected() {
     let tiny = RgbImage::new(8, 8);
-    let mut cfg = config(1, 8);
-    cfg.size = None;
-    let error = StyleTransfer::new(cfg).run(&tiny, &tiny).unwrap_err();
+    let cfg = config(1, 8).to_builder().size(None).build().unwrap();
+    let error = common::session(cfg).run(&tiny, &tiny).unwrap_err();
     assert!(error.to_string().contains("at least 16×16"), "{error}");
 }

@@ -51,10 +51,12 @@ fn check(name: &str, loss: impl Fn(Tensor<4>) -> Tensor<1>, x: Tensor<4>, eps: f
 #[test]
 fn input_gradient_matches_finite_differences() {
     let device = Device::flex().autodiff();
-    let weights = nst_vgg16::weights::resolve(None).expect("the VGG-16 weights are needed");
+    let weights = nst_vgg16::WeightsSource::Path(
+        nst_vgg16::weights::fetch(|_| {}).expect("the VGG-16 weights are needed"),
+    );
     // Average pooling keeps the loss smooth between ReLU switches; max pooling's argmax
     // switches would make finite differences of a 12×10 image unreliable.
-    let vgg = Vgg16::from_onnx(&weights, Flavour::Caffe, Pooling::Avg, &device).unwrap();
+    let vgg = Vgg16::load(&weights, Flavour::Caffe, Pooling::Avg, &device).unwrap();
     let x = random_image(1, 12, 10, &device);
     let other = random_image(2, 12, 10, &device);
 

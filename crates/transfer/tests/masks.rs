@@ -2,9 +2,9 @@
 
 mod common;
 
-use common::{asset_image, mean_abs_difference, weights};
+use common::{asset_image, mean_abs_difference};
 use image::{GrayImage, Luma, RgbImage};
-use nst_transfer::{Error, StyleMasks, StyleTransfer, StyleTransferConfig};
+use nst_transfer::{Error, StyleMasks, StyleTransferConfig, Term};
 
 const SIZE: u32 = 96;
 
@@ -13,7 +13,6 @@ fn config(iterations: usize) -> StyleTransferConfig {
         .size(Some(SIZE))
         .multiscale(None)
         .iterations(iterations)
-        .weights(Some(weights()))
         .build()
         .unwrap()
 }
@@ -54,9 +53,9 @@ fn distance(a: [f64; 3], b: [f64; 3]) -> f64 {
 #[test]
 fn a_mask_over_the_whole_image_changes_nothing() {
     let (content, style) = (asset_image("chelsea.png"), asset_image("starry_night.jpg"));
-    let plain = StyleTransfer::new(config(6)).run(&content, &style).unwrap();
+    let plain = common::session(config(6)).run(&content, &style).unwrap();
     let everywhere = StyleMasks::new(vec![mask(|_, _| true)]).unwrap();
-    let masked = StyleTransfer::new(config(6))
+    let masked = common::session(config(6))
         .with_style_masks(everywhere)
         .run(&content, &style)
         .unwrap();
@@ -70,7 +69,7 @@ fn each_style_paints_its_own_half() {
     // A blue painting and an orange-red photograph.
     let (blue, red) = (asset_image("starry_night.jpg"), asset_image("retina.jpg"));
     let masks = StyleMasks::new(vec![mask(|x, w| x < w / 2), mask(|x, w| x >= w / 2)]).unwrap();
-    let result = StyleTransfer::new(config(30))
+    let result = common::session(config(30))
         .with_style_masks(masks)
         .run_with(&content, &[&blue, &red], |_| {
             nst_transfer::Control::Continue
@@ -96,13 +95,7 @@ fn each_style_paints_its_own_half() {
     // Gram statistics: each half's style loss against each style, unmasked, at its own size.
     // Measured: left 3.73e14 to the blue style against 7.51e15 to the red (20×), right
     // 1.65e15 to the red against 1.31e16 to the blue (8.0×).
-    let scorer = StyleTransfer::new(
-        StyleTransferConfig::builder()
-            .size(None)
-            .weights(Some(weights()))
-            .build()
-            .unwrap(),
-    );
+    let scorer = common::session(StyleTransferConfig::builder().size(None).build().unwrap());
     let style_loss = |half: &RgbImage, style: &RgbImage| {
         let style = image::imageops::resize(
             style,
@@ -113,7 +106,7 @@ fn each_style_paints_its_own_half() {
         scorer
             .score(half, &[&style], half)
             .unwrap()
-            .get("style")
+            .get(Term::Style)
             .unwrap()
             .value
     };
@@ -143,7 +136,7 @@ fn bad_masks_are_refused_with_the_mask_named() {
 
     let (content, style) = (asset_image("chelsea.png"), asset_image("starry_night.jpg"));
     let two = StyleMasks::new(vec![mask(|_, _| true), mask(|_, _| true)]).unwrap();
-    let error = StyleTransfer::new(config(1))
+    let error = common::session(config(1))
         .with_style_masks(two)
         .run(&content, &style)
         .unwrap_err();
@@ -154,7 +147,7 @@ fn bad_masks_are_refused_with_the_mask_named() {
 
     // A square mask for a 3:2 photo.
     let square = StyleMasks::new(vec![GrayImage::from_pixel(50, 50, Luma([255]))]).unwrap();
-    let error = StyleTransfer::new(config(1))
+    let error = common::session(config(1))
         .with_style_masks(square)
         .run(&content, &style)
         .unwrap_err();

@@ -3,39 +3,26 @@
 
 mod common;
 
-use common::{asset_image, weights};
-use nst_transfer::{MultiScale, Preset, StyleTransfer, StyleTransferConfig};
+use common::asset_image;
+use nst_transfer::{MultiScale, Preset, StyleTransferConfig, Term};
 
 /// The content loss, under the default layers, of `config`'s result on the cat after
 /// *The Starry Night* at 128 px.
 fn content_loss(config: StyleTransferConfig) -> f64 {
     let content = asset_image("chelsea.png");
     let style = asset_image("starry_night.jpg");
-    let session = StyleTransfer::new(config);
+    let session = common::session(config);
     let result = session.run(&content, &style).unwrap();
-    let scorer = StyleTransfer::new(
-        Preset::Fast
-            .builder()
-            .size(Some(128))
-            .weights(Some(weights()))
-            .build()
-            .unwrap(),
-    );
+    let scorer = common::session(Preset::Fast.builder().size(Some(128)).build().unwrap());
     let scores = scorer.score(&content, &[&style], &result).unwrap();
-    scores.get("content").unwrap().value
+    scores.get(Term::Content).unwrap().value
 }
 
 #[test]
 fn coarse_to_fine_keeps_the_content_of_a_run_at_the_final_size() {
     // The default preset: L-BFGS on the `initial` weighting, whose divisors are fixed
     // within each scale.
-    let base = || {
-        Preset::Fast
-            .builder()
-            .size(Some(128))
-            .iterations(20)
-            .weights(Some(weights()))
-    };
+    let base = || Preset::Fast.builder().size(Some(128)).iterations(20);
     let single = content_loss(base().multiscale(None).build().unwrap());
     let multiscale = MultiScale {
         start: 64,

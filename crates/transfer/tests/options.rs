@@ -2,11 +2,11 @@
 
 mod common;
 
-use common::{fixture_image, mean_abs_difference, weights};
+use common::{fixture_image, mean_abs_difference};
 use image::RgbImage;
 use nst_transfer::{
-    Control, Init, Losses, MultiScale, Optimizer, PreserveColors, Preset, StyleTransfer,
-    StyleTransferConfig, StyleTransferConfigBuilder,
+    Control, Init, Losses, MultiScale, Optimizer, PreserveColors, Preset, StyleTransferConfig,
+    StyleTransferConfigBuilder, Term,
 };
 use nst_vgg16::Vgg16;
 
@@ -15,7 +15,6 @@ fn normalized(iterations: usize, size: u32) -> StyleTransferConfigBuilder {
         .builder()
         .iterations(iterations)
         .size(Some(size))
-        .weights(Some(weights()))
 }
 
 fn gatys(iterations: usize, size: u32) -> StyleTransferConfigBuilder {
@@ -23,7 +22,6 @@ fn gatys(iterations: usize, size: u32) -> StyleTransferConfigBuilder {
         .builder()
         .iterations(iterations)
         .size(Some(size))
-        .weights(Some(weights()))
 }
 
 fn content() -> RgbImage {
@@ -40,7 +38,7 @@ fn run(
     styles: &[&RgbImage],
 ) -> (RgbImage, Vec<Losses>, Vec<RgbImage>, usize) {
     let (mut losses, mut images, mut evaluations) = (Vec::new(), Vec::new(), 0);
-    let result = StyleTransfer::new(config)
+    let result = common::session(config)
         .run_with(&content(), styles, |progress| {
             losses.push(progress.losses.clone());
             images.push(progress.image().unwrap());
@@ -77,8 +75,8 @@ fn adam_lowers_the_style_loss() {
         .unwrap();
     let (_, losses, _, _) = run(config, &[&style()]);
     let (first, last) = (
-        losses[0].get("style").unwrap(),
-        losses[19].get("style").unwrap(),
+        losses[0].get(Term::Style).unwrap(),
+        losses[19].get(Term::Style).unwrap(),
     );
     // Measured: 2.4e15 → 1.1e15 (2.1×). A wrong sign or bias correction would raise it or
     // barely move it.
@@ -111,7 +109,7 @@ fn step_decay_and_averaging_settle_normalized_descent() {
     // Measured: 7.4 levels per iteration with a constant step (it flips between two
     // images), 1.1 with the step decaying to a tenth and the average of the iterates.
     assert!(still < moving / 4.0, "{moving} vs {still}");
-    let last = |l: &[Losses]| l[l.len() - 1].get("style").unwrap();
+    let last = |l: &[Losses]| l[l.len() - 1].get(Term::Style).unwrap();
     assert!(
         last(&settled_losses) < last(&constant_losses),
         "{} vs {}",
@@ -129,7 +127,7 @@ fn style_statistics_start_from_the_style_colors() {
         .init(Init::StyleStatistics)
         .build()
         .unwrap();
-    let start = StyleTransfer::new(config)
+    let start = common::session(config)
         .run(&fixture_image("score_style.png"), &style)
         .unwrap();
     let scaled = image::imageops::resize(&style, 56, 42, image::imageops::FilterType::Lanczos3);
@@ -159,14 +157,14 @@ fn channel_stats(image: &RgbImage, c: usize) -> (f64, f64) {
 #[test]
 fn two_styles_blended_one_to_zero_equal_the_single_style() {
     let (a, b) = (style(), fixture_image("score_image.png"));
-    let single = StyleTransfer::new(normalized(3, 32).build().unwrap());
-    let blended = StyleTransfer::new(
+    let single = common::session(normalized(3, 32).build().unwrap());
+    let blended = common::session(
         normalized(3, 32)
             .style_blend(Some(vec![1.0, 0.0]))
             .build()
             .unwrap(),
     );
-    let even = StyleTransfer::new(
+    let even = common::session(
         normalized(3, 32)
             .style_blend(Some(vec![1.0, 1.0]))
             .build()
@@ -178,7 +176,8 @@ fn two_styles_blended_one_to_zero_equal_the_single_style() {
     assert_eq!(blended.score(&content(), &[&a, &b], &image).unwrap(), one);
     let half = even.score(&content(), &[&a, &b], &image).unwrap();
     assert!(
-        (half.get("style").unwrap().value / one.get("style").unwrap().value - 1.0).abs() > 0.01,
+        (half.get(Term::Style).unwrap().value / one.get(Term::Style).unwrap().value - 1.0).abs()
+            > 0.01,
         "{half:?} vs {one:?}"
     );
 
@@ -287,33 +286,35 @@ fn multiscale_reaches_a_lower_style_loss_for_the_same_work() {
         .unwrap();
     let content = content();
     let style = style();
-    let scorer = StyleTransfer::new(gatys(0, 128).build().unwrap());
+    let scorer = common::session(gatys(0, 128).build().unwrap());
     let style_loss = |config| {
-        let result = StyleTransfer::new(config).run(&content, &style).unwrap();
+        let result = common::session(config).run(&content, &style).unwrap();
         assert_eq!(result.dimensions(), (128, 96));
         scorer.score(&content, &[&style], &result).unwrap()
     };
     let (one, coarse_to_fine) = (style_loss(single), style_loss(multi));
     // Measured: 1.58e4 against 1.68e4 (6% lower). Both runs are deterministic on a CPU.
     assert!(
-        coarse_to_fine.get("style").unwrap().value < one.get("style").unwrap().value,
+        coarse_to_fine.get(Term::Style).unwrap().value < one.get(Term::Style).unwrap().value,
         "{coarse_to_fine:?} vs {one:?}"
     );
 }
 
 #[test]
-fn a_file_init_starts_from_that_image_resized() {
-    let path = common::fixture("score_image.png");
-    let config = normalized(0, 32)
-        .init(Init::Image(path.clone()))
-        .build()
-        .unwrap();
-    let start = StyleTransfer::new(config)
+fn an_image_init_starts_from_that_image_resized() {
+    let file = fixture_image("score_image.png");
+    let config = normalized(0, 32).init(Init::Image).build().unwrap();
+    let start = common::session(config.clone())
+        .with_init_image(file.clone())
         .run(&content(), &style())
         .unwrap();
-    let file = image::open(&path).unwrap().to_rgb8();
     let expected = image::imageops::resize(&file, 32, 24, image::imageops::FilterType::Lanczos3);
     assert_eq!(start, expected);
+    // Without the image the run says what is missing.
+    let error = common::session(config)
+        .run(&content(), &style())
+        .unwrap_err();
+    assert!(error.to_string().contains("with_init_image"), "{error}");
 }
 
 #[test]
@@ -327,10 +328,9 @@ fn style_scale_sets_the_size_of_the_style_image() {
             .builder()
             .size(None)
             .style_scale(scale)
-            .weights(Some(weights()))
             .build()
             .unwrap();
-        StyleTransfer::new(config)
+        common::session(config)
     };
     let enlarged =
         image::imageops::resize(&style(), 112, 112, image::imageops::FilterType::Lanczos3);
@@ -339,8 +339,8 @@ fn style_scale_sets_the_size_of_the_style_image() {
     assert_eq!(scaled, given);
     let unscaled = native(1.0).score(&content(), &[&style()], &image).unwrap();
     assert_ne!(
-        scaled.get("style").unwrap().value,
-        unscaled.get("style").unwrap().value
+        scaled.get(Term::Style).unwrap().value,
+        unscaled.get(Term::Style).unwrap().value
     );
 
     // Too small for the deepest layer: 64 × 0.2 = 13 px < 16 px.
@@ -348,12 +348,9 @@ fn style_scale_sets_the_size_of_the_style_image() {
         .builder()
         .size(Some(64))
         .style_scale(0.2)
-        .weights(Some(weights()))
         .build()
         .unwrap();
-    let error = StyleTransfer::new(tiny)
-        .run(&content(), &style())
-        .unwrap_err();
+    let error = common::session(tiny).run(&content(), &style()).unwrap_err();
     assert!(
         error.to_string().contains("style image is 13×13"),
         "{error}"

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fixture_image, weights};
+use common::fixture_image;
 use image::{Rgb, RgbImage};
 use nst_transfer::{
     Control, Init, Optimizer, Preset, Scores, StyleTransfer, StyleTransferConfig, Weighting,
@@ -25,7 +25,7 @@ struct Yardstick {
 
 impl Yardstick {
     fn new(config: &StyleTransferConfig, content: &RgbImage, style: &RgbImage) -> Self {
-        let scorer = StyleTransfer::new(config.clone());
+        let scorer = common::session(config.clone());
         let values = |image: &RgbImage| -> Vec<f64> {
             let scores: Scores = scorer.score(content, &[style], image).unwrap();
             scores.terms.iter().map(|term| term.value).collect()
@@ -37,9 +37,9 @@ impl Yardstick {
             .map(|(name, (&flat, &photo))| if *name == "denoise" { photo } else { flat })
             .collect();
         let weights = vec![
-            config.content_weight,
-            config.style_weight,
-            config.denoise_weight,
+            config.content_weight(),
+            config.style_weight(),
+            config.denoise_weight(),
         ];
         Self {
             scorer,
@@ -84,14 +84,11 @@ fn progress(config: StyleTransferConfig) -> (f64, f64) {
         fixture_image("score_style.png"),
     );
     let yardstick = Yardstick::new(&config, &content, &style);
-    let start = StyleTransfer::new(StyleTransferConfig {
-        iterations: 0,
-        ..config.clone()
-    })
-    .run(&content, &style)
-    .unwrap();
+    let start = common::session(config.clone().to_builder().iterations(0).build().unwrap())
+        .run(&content, &style)
+        .unwrap();
     let mut evaluations = 0;
-    let result = StyleTransfer::new(config)
+    let result = common::session(config)
         .run_with(&content, &[&style], |progress| {
             evaluations = progress.evaluations;
             Control::Continue
@@ -133,8 +130,7 @@ fn every_optimizer_lowers_every_presets_objective_from_noise_and_from_the_photo(
                     .init(init.clone())
                     .iterations(ITERATIONS)
                     .size(Some(SIZE))
-                    .multiscale(None)
-                    .weights(Some(weights()));
+                    .multiscale(None);
                 // As the CLI does: L-BFGS needs an objective that stays fixed.
                 if optimizer == Optimizer::Lbfgs && preset == Preset::Normalized {
                     builder = builder.weighting(Weighting::Initial);

@@ -1,8 +1,9 @@
 //! Property tests: validation accepts exactly the configurations a run can use, and no input
-//! to a public function that needs no model (config, JSON, scales, estimates, decoding) panics.
+//! to a public function that needs no model (config, JSON, scales, estimates) panics.
 
 use nst_transfer::{
-    Init, Layer, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting,
+    Init, Layer, MultiScale, Optimizer, PreserveColors, StyleTransferConfig,
+    StyleTransferConfigBuilder, Weighting,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -45,32 +46,30 @@ prop_compose! {
         noise in prop_oneof![4 => (0f32..100.0, 150f32..255.0), 1 => (any::<f32>(), any::<f32>())],
         multiscale in proptest::option::of((0u32..600, prop_oneof![number(), 1.0f64..1.2], proptest::option::of(0usize..5))),
         preserve in prop_oneof![Just(None), Just(Some(PreserveColors::Luminance)), Just(Some(PreserveColors::Histogram))],
-    ) -> StyleTransferConfig {
-        StyleTransferConfig {
-            content_layers,
-            style_layers,
-            style_layer_weights,
-            content_weight: weights.0,
-            style_weight: weights.1,
-            denoise_weight: weights.2,
-            step_size,
-            step_decay,
-            average,
-            history,
-            optimizer,
-            weighting,
-            size,
-            style_scale,
-            style_blend,
-            init: Init::Noise { low: noise.0, high: noise.1 },
-            multiscale: multiscale.map(|(start, factor, iterations_per_scale)| MultiScale {
+    ) -> StyleTransferConfigBuilder {
+        StyleTransferConfig::builder()
+            .content_layers(content_layers)
+            .style_layers(style_layers)
+            .style_layer_weights(style_layer_weights)
+            .content_weight(weights.0)
+            .style_weight(weights.1)
+            .denoise_weight(weights.2)
+            .step_size(step_size)
+            .step_decay(step_decay)
+            .average(average)
+            .history(history)
+            .optimizer(optimizer)
+            .weighting(weighting)
+            .size(size)
+            .style_scale(style_scale)
+            .style_blend(style_blend)
+            .init(Init::Noise { low: noise.0, high: noise.1 })
+            .multiscale(multiscale.map(|(start, factor, iterations_per_scale)| MultiScale {
                 start,
                 factor,
                 iterations_per_scale,
-            }),
-            preserve_colors: preserve,
-            ..StyleTransferConfig::default()
-        }
+            }))
+            .preserve_colors(preserve)
     }
 }
 
@@ -88,40 +87,43 @@ proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(2000) })]
 
     #[test]
-    fn validation_accepts_only_usable_configurations(cfg in config()) {
-        let Ok(()) = cfg.validate() else {
-            // Invalid: the error names a field, in one line.
-            let message = cfg.validate().unwrap_err().to_string();
-            prop_assert!(message.starts_with("invalid configuration: ") && !message.contains('\n'));
-            return Ok(());
+    fn validation_accepts_only_usable_configurations(builder in config()) {
+        let cfg = match builder.build() {
+            Ok(cfg) => cfg,
+            Err(error) => {
+                // Invalid: the error names a field, in one line.
+                let message = error.to_string();
+                prop_assert!(message.starts_with("invalid configuration: ") && !message.contains('\n'));
+                return Ok(());
+            }
         };
         VALID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let usable = |w: f64| w.is_finite() && w >= 0.0;
-        prop_assert!(!cfg.style_layers.is_empty());
-        prop_assert!(usable(cfg.content_weight) && usable(cfg.style_weight) && usable(cfg.denoise_weight));
-        prop_assert!(cfg.content_weight + cfg.style_weight + cfg.denoise_weight > 0.0);
-        prop_assert!(cfg.content_weight == 0.0 || !cfg.content_layers.is_empty());
-        prop_assert!(cfg.step_size.is_finite() && cfg.step_size > 0.0);
-        prop_assert!(cfg.step_decay.is_finite() && cfg.step_decay > 0.0);
-        prop_assert!((0.0..1.0).contains(&cfg.average));
-        prop_assert!(cfg.style_scale.is_finite() && cfg.style_scale > 0.0);
-        prop_assert!(cfg.size != Some(0));
-        if cfg.optimizer == Optimizer::Lbfgs {
-            prop_assert!(cfg.history > 0 && cfg.weighting != Weighting::Normalized);
+        prop_assert!(!cfg.style_layers().is_empty());
+        prop_assert!(usable(cfg.content_weight()) && usable(cfg.style_weight()) && usable(cfg.denoise_weight()));
+        prop_assert!(cfg.content_weight() + cfg.style_weight() + cfg.denoise_weight() > 0.0);
+        prop_assert!(cfg.content_weight() == 0.0 || !cfg.content_layers().is_empty());
+        prop_assert!(cfg.step_size().is_finite() && cfg.step_size() > 0.0);
+        prop_assert!(cfg.step_decay().is_finite() && cfg.step_decay() > 0.0);
+        prop_assert!((0.0..1.0).contains(&cfg.average()));
+        prop_assert!(cfg.style_scale().is_finite() && cfg.style_scale() > 0.0);
+        prop_assert!(cfg.size() != Some(0));
+        if cfg.optimizer() == Optimizer::Lbfgs {
+            prop_assert!(cfg.history() > 0 && cfg.weighting() != Weighting::Normalized);
         }
-        if let Some(w) = &cfg.style_layer_weights {
-            prop_assert!(w.len() == cfg.style_layers.len() && w.iter().all(|&v| usable(v)));
+        if let Some(w) = &cfg.style_layer_weights() {
+            prop_assert!(w.len() == cfg.style_layers().len() && w.iter().all(|&v| usable(v)));
         }
-        if let Some(blend) = &cfg.style_blend {
+        if let Some(blend) = &cfg.style_blend() {
             prop_assert!(blend.iter().all(|&v| usable(v)) && blend.iter().sum::<f64>() > 0.0);
         }
-        if let Init::Noise { low, high } = cfg.init {
+        if let Init::Noise { low, high } = cfg.init() {
             prop_assert!(low.is_finite() && high.is_finite() && low < high);
         }
-        if let Some(multiscale) = &cfg.multiscale {
+        if let Some(multiscale) = &cfg.multiscale() {
             prop_assert!(multiscale.start > 0 && multiscale.factor >= 1.05);
             // The scales grow and end at the size.
-            let last = cfg.size.unwrap_or(4000);
+            let last = cfg.size().unwrap_or(4000);
             let sides = multiscale.sides(last);
             prop_assert_eq!(sides.last().copied(), Some(last));
             prop_assert!(sides.windows(2).all(|w| w[0] < w[1]), "{:?}", sides);
@@ -135,8 +137,9 @@ proptest! {
 
     #[test]
     fn any_json_is_parsed_or_refused_without_panicking(json in ".{0,200}") {
+        // Deserialising validates: whatever parses is a configuration a run can use.
         if let Ok(cfg) = serde_json::from_str::<StyleTransferConfig>(&json) {
-            let _ = cfg.validate();
+            prop_assert!(!cfg.style_layers().is_empty());
         }
     }
 
@@ -146,8 +149,9 @@ proptest! {
         value in prop_oneof![Just("null".to_owned()), Just("-1".to_owned()), Just("1e400".to_owned()), Just("\"conv9_9\"".to_owned()), Just("[]".to_owned()), Just("{}".to_owned()), any::<i64>().prop_map(|v| v.to_string())],
     ) {
         let json = format!("{{\"{key}\": {value}}}");
+        // Deserialising validates: whatever parses is a configuration a run can use.
         if let Ok(cfg) = serde_json::from_str::<StyleTransferConfig>(&json) {
-            let _ = cfg.validate();
+            prop_assert!(!cfg.style_layers().is_empty());
         }
     }
 
@@ -156,27 +160,12 @@ proptest! {
         width in 1u32..200_000, height in 1u32..200_000, size in proptest::option::of(1u32..u32::MAX),
         budget in any::<u64>(),
     ) {
-        let cfg = StyleTransferConfig { size, ..StyleTransferConfig::default() };
-        let estimate = cfg.memory_estimate((width, height));
+        let cfg = StyleTransferConfig::builder().size(size).build().unwrap();
+        let estimate = cfg.memory_estimate((width, height), None);
         prop_assert!(estimate.bytes > 0);
-        if let Some(side) = cfg.largest_size_within((width, height), budget) {
-            let fitted = StyleTransferConfig { size: Some(side), ..cfg.clone() };
-            prop_assert!(fitted.memory_estimate((width, height)).bytes <= budget);
-        }
-    }
-
-    #[test]
-    fn any_bytes_decode_or_fail_with_a_reason(bytes in vec(any::<u8>(), 0..2048), jpeg: bool) {
-        let mut bytes = bytes;
-        if jpeg {
-            bytes.splice(0..0, [0xFF, 0xD8, 0xFF, 0xE0]);
-        }
-        match nst_transfer::decode_rgb(&bytes) {
-            Ok(image) => prop_assert!(image.width() > 0 && image.height() > 0),
-            Err(error) => {
-                let reason = error.to_string();
-                prop_assert!(!reason.is_empty() && !reason.contains('\n'));
-            }
+        if let Some(side) = cfg.largest_size_within((width, height), budget, None) {
+            let fitted = cfg.to_builder().size(Some(side)).build().unwrap();
+            prop_assert!(fitted.memory_estimate((width, height), None).bytes <= budget);
         }
     }
 }

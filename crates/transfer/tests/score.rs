@@ -2,15 +2,15 @@
 
 mod common;
 
-use common::{fixture, fixture_image, weights};
-use nst_transfer::{StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder};
+use common::{fixture, fixture_image};
+use nst_transfer::{
+    StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder, Term,
+};
 use serde_json::Value;
 
 /// The default configuration at native sizes (the fixtures are scored as they are).
 fn native() -> StyleTransferConfigBuilder {
-    StyleTransferConfig::builder()
-        .size(None)
-        .weights(Some(weights()))
+    StyleTransferConfig::builder().size(None)
 }
 
 fn expected(config: &str) -> Value {
@@ -45,7 +45,7 @@ fn assert_close(ours: &Value, reference: &Value, path: &str) {
 
 fn score(config: StyleTransferConfig, reference: &str) {
     assert_close(
-        &fixture_scores(&StyleTransfer::new(config)),
+        &fixture_scores(&common::session(config)),
         &expected(reference),
         reference,
     );
@@ -83,7 +83,7 @@ fn gatys_layers_match_the_reference() {
 fn native_sizes_require_the_scored_image_to_match_the_content() {
     let config = native().build().unwrap();
     let content = fixture_image("score_content.png");
-    let error = StyleTransfer::new(config)
+    let error = common::session(config)
         .score(
             &content,
             &[&fixture_image("score_style.png")],
@@ -102,7 +102,7 @@ fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
             .style_layer_weights(layer_weights)
             .build()
             .unwrap();
-        StyleTransfer::new(config)
+        common::session(config)
             .score(
                 &fixture_image("score_content.png"),
                 &[&fixture_image("score_style.png")],
@@ -113,11 +113,11 @@ fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
     let plain = score(None);
     let weighted = score(Some(vec![2.0, 0.0, 0.5]));
     assert_eq!(
-        plain.get("style").unwrap().layers,
-        weighted.get("style").unwrap().layers
+        plain.get(Term::Style).unwrap().layers,
+        weighted.get(Term::Style).unwrap().layers
     );
     let per_layer: Vec<f64> = plain
-        .get("style")
+        .get(Term::Style)
         .unwrap()
         .layers
         .values()
@@ -125,9 +125,9 @@ fn style_layer_weights_weigh_the_mean_but_not_the_per_layer_values() {
         .collect();
     // (2·L₁ + 0·L₂ + 0.5·L₃) / 3
     let expected = (2.0 * per_layer[0] + 0.5 * per_layer[2]) / 3.0;
-    assert!((weighted.get("style").unwrap().value - expected).abs() <= 1e-12 * expected);
+    assert!((weighted.get(Term::Style).unwrap().value - expected).abs() <= 1e-12 * expected);
     assert!(
-        (plain.get("style").unwrap().value - per_layer.iter().sum::<f64>() / 3.0).abs()
+        (plain.get(Term::Style).unwrap().value - per_layer.iter().sum::<f64>() / 3.0).abs()
             <= 1e-12 * expected
     );
 }
@@ -138,7 +138,7 @@ fn guided_gram_matrices_match_the_reference() {
     // (`reference/make_guided_fixture.py`): every style layer's guided Gram loss.
     let config = native().build().unwrap();
     let mask = image::open(fixture("score_mask.png")).unwrap().to_luma8();
-    let session = StyleTransfer::new(config).with_style_masks(StyleMasks::new(vec![mask]).unwrap());
+    let session = common::session(config).with_style_masks(StyleMasks::new(vec![mask]).unwrap());
     let mut ours = fixture_scores(&session);
     // One style: its region's score is the whole style term.
     let regions = ours

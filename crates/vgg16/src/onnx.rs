@@ -1,55 +1,64 @@
 //! Import of VGG-16's convolution weights from an ONNX file.
 
-use std::path::Path;
-
 use burn::tensor::{Device, Tensor};
 use onnx_ir::padding::PaddingConfig2d;
 use onnx_ir::{Node, OnnxGraphBuilder};
 
 use crate::conv3x3::ConvRelu;
 use crate::model::CHANNELS;
+use crate::weights::{Found, WeightsSource, sha256_file, sha256_hex};
 use crate::{Error, Flavour, Pooling, Vgg16};
 
 impl Vgg16 {
-    /// Reads the 13 convolutions of VGG-16 from an ONNX file.
+    /// Reads the 13 convolutions of VGG-16 from an ONNX model.
     ///
     /// The `Conv` nodes are taken in graph order, whatever their names and whatever comes
-    /// before or after them (input transposes, a classifier head). The file is rejected, with
-    /// a description of what it holds, unless it has exactly 13 convolutions with VGG-16's
-    /// shapes: 3×3 kernels, stride 1, padding 1, no dilation or groups, and a bias.
+    /// before or after them (input transposes, a classifier head). The model is rejected,
+    /// with a description of what it holds, unless it has exactly 13 convolutions with
+    /// VGG-16's shapes: 3×3 kernels, stride 1, padding 1, no dilation or groups, and a bias.
+    /// A file is memory-mapped, not read whole; its SHA-256 is kept
+    /// ([`weights_sha256`](Self::weights_sha256)). Nothing is downloaded: a missing cached
+    /// file is [`Error::NotCached`].
     ///
     /// `flavour` says how the weights expect their input; it cannot be read from the file.
-    pub fn from_onnx(
-        path: &Path,
+    pub fn load(
+        source: &WeightsSource,
         flavour: Flavour,
         pooling: Pooling,
         device: &Device,
     ) -> Result<Self, Error> {
-        Self::from_onnx_with(path, flavour, pooling, device, ConvRelu::new)
+        Self::load_with(source, flavour, pooling, device, ConvRelu::new)
     }
 
-    /// [`from_onnx`](Self::from_onnx), building each layer from its weight and bias with
-    /// `layer`.
-    pub(crate) fn from_onnx_with(
-        path: &Path,
+    /// [`load`](Self::load), building each layer from its weight and bias with `layer`.
+    pub(crate) fn load_with(
+        source: &WeightsSource,
         flavour: Flavour,
         pooling: Pooling,
         device: &Device,
         layer: impl Fn(Tensor<4>, Tensor<1>) -> ConvRelu,
     ) -> Result<Self, Error> {
-        let onnx_error = |reason: String| Error::Onnx {
-            path: path.to_owned(),
-            reason,
+        let parser = || OnnxGraphBuilder::new().simplify(false);
+        let (parsed, origin, sha256) = match source.find()? {
+            Found::Bytes(bytes) => (
+                parser().parse_bytes(bytes),
+                "given as bytes".to_owned(),
+                sha256_hex(bytes),
+            ),
+            Found::File(path) => (
+                parser().parse_file(&path),
+                path.display().to_string(),
+                sha256_file(&path)?,
+            ),
         };
+        let graph = parsed.map_err(|source| Error::Onnx {
+            origin: origin.clone(),
+            source,
+        })?;
         let not_vgg = |reason: String| Error::NotVgg16 {
-            path: path.to_owned(),
+            origin: origin.clone(),
             reason,
         };
-
-        let graph = OnnxGraphBuilder::new()
-            .simplify(false)
-            .parse_file(path)
-            .map_err(|e| onnx_error(e.to_string()))?;
         let convs: Vec<_> = graph
             .nodes
             .iter()
@@ -106,6 +115,12 @@ impl Vgg16 {
                 layer(weight, bias)
             })
             .collect();
-        Ok(Vgg16::from_layers(convs, flavour, pooling))
+        Ok(Vgg16::from_layers(
+            convs,
+            flavour,
+            pooling,
+            sha256,
+            device.clone(),
+        ))
     }
 }

@@ -45,11 +45,11 @@ impl std::str::FromStr for Flavour {
         match s.to_ascii_lowercase().as_str() {
             "caffe" => Ok(Flavour::Caffe),
             "torch" | "torchvision" => Ok(Flavour::Torch),
-            _ => Err(Error::UnknownName {
+            _ => Err(Error::from(crate::UnknownName {
                 what: "weight flavour",
                 name: s.to_owned(),
                 expected: "caffe or torch",
-            }),
+            })),
         }
     }
 }

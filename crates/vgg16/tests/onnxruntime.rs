@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor, TensorData};
-use nst_vgg16::{Error, Flavour, Layer, Pooling, Vgg16};
+use nst_vgg16::{Error, Flavour, Layer, Pooling, Vgg16, WeightsSource};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -23,14 +23,15 @@ fn read_f32(name: &str) -> Vec<f32> {
         .collect()
 }
 
-fn weights() -> PathBuf {
-    nst_vgg16::weights::resolve(None).expect("the VGG-16 weights are needed for this test")
+fn weights() -> WeightsSource {
+    let path = nst_vgg16::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
+    WeightsSource::Path(path)
 }
 
 #[test]
 fn activations_match_onnxruntime() {
     let device = Device::flex();
-    let vgg = Vgg16::from_onnx(&weights(), Flavour::Caffe, Pooling::Max, &device).unwrap();
+    let vgg = Vgg16::load(&weights(), Flavour::Caffe, Pooling::Max, &device).unwrap();
 
     let (h, w) = (24, 32);
     let rgb = std::fs::read(fixture("vgg_input.rgb")).unwrap();
@@ -77,7 +78,7 @@ fn activations_match_onnxruntime() {
 #[test]
 fn forward_stops_at_the_deepest_layer_and_keeps_the_order_asked() {
     let device = Device::flex();
-    let vgg = Vgg16::from_onnx(&weights(), Flavour::Caffe, Pooling::Avg, &device).unwrap();
+    let vgg = Vgg16::load(&weights(), Flavour::Caffe, Pooling::Avg, &device).unwrap();
     let input = Tensor::<4>::full([1, 3, 20, 18], 100.0, &device);
     let layers = Layer::parse_list("conv2_2,conv1_1").unwrap();
     let outputs = vgg.forward(input, &layers);
@@ -94,15 +95,26 @@ fn a_file_that_is_not_onnx_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("garbage.onnx");
     std::fs::write(&path, b"this is not a protobuf").unwrap();
-    let error = Vgg16::from_onnx(&path, Flavour::Caffe, Pooling::Max, &Device::flex()).unwrap_err();
+    let error = Vgg16::load(
+        &WeightsSource::Path(path),
+        Flavour::Caffe,
+        Pooling::Max,
+        &Device::flex(),
+    )
+    .unwrap_err();
     assert!(matches!(error, Error::Onnx { .. }), "{error}");
+    let bytes = WeightsSource::Bytes(b"this is not a protobuf".as_slice().into());
+    let error = Vgg16::load(&bytes, Flavour::Caffe, Pooling::Max, &Device::flex()).unwrap_err();
+    assert!(matches!(error, Error::Onnx { .. }), "{error}");
+    assert!(error.to_string().contains("given as bytes"), "{error}");
+    assert!(std::error::Error::source(&error).is_some(), "{error:?}");
 }
 
 #[test]
 fn an_onnx_model_that_is_not_vgg16_is_rejected_with_what_it_holds() {
     // A two-convolution model written by reference/make_fixtures.py.
-    let error = Vgg16::from_onnx(
-        &fixture("not_vgg16.onnx"),
+    let error = Vgg16::load(
+        &WeightsSource::Path(fixture("not_vgg16.onnx")),
         Flavour::Caffe,
         Pooling::Max,
         &Device::flex(),
@@ -116,9 +128,31 @@ fn an_onnx_model_that_is_not_vgg16_is_rejected_with_what_it_holds() {
 
 #[test]
 fn a_missing_weights_file_is_an_io_error_naming_it() {
-    let error = nst_vgg16::weights::resolve(Some(Path::new("/nonexistent/vgg.onnx"))).unwrap_err();
+    let source = WeightsSource::Path("/nonexistent/vgg.onnx".into());
+    let error = Vgg16::load(&source, Flavour::Caffe, Pooling::Max, &Device::flex()).unwrap_err();
     assert!(
         error.to_string().contains("/nonexistent/vgg.onnx"),
         "{error}"
     );
+}
+
+/// The same model from a file and from its bytes: the same hash, the same activations.
+#[test]
+fn bytes_in_memory_load_the_same_model_as_the_file() {
+    let device = Device::flex();
+    let WeightsSource::Path(path) = weights() else {
+        unreachable!("weights() names a file")
+    };
+    let bytes = WeightsSource::Bytes(std::fs::read(&path).unwrap().into());
+    let from_file = Vgg16::load(&weights(), Flavour::Caffe, Pooling::Max, &device).unwrap();
+    let from_bytes = Vgg16::load(&bytes, Flavour::Caffe, Pooling::Max, &device).unwrap();
+    assert_eq!(from_file.weights_sha256(), nst_vgg16::weights::ONNX_SHA256);
+    assert_eq!(from_bytes.weights_sha256(), nst_vgg16::weights::ONNX_SHA256);
+    let image = Tensor::<4>::full([1, 3, 20, 20], 100.0, &device);
+    let layer = [Layer::from_index(12).unwrap()];
+    let a = from_file.forward(image.clone(), &layer)[0]
+        .clone()
+        .into_data();
+    let b = from_bytes.forward(image, &layer)[0].clone().into_data();
+    assert_eq!(a, b);
 }

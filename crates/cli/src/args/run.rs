@@ -1,10 +1,11 @@
 //! The options of a style transfer run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use nst::transfer::{MultiScale, Optimizer, PreserveColors, Weighting};
-use nst::{Init, StyleTransferConfig};
+use nst::{
+    Init, Optimizer, PreserveColors, StyleTransferConfig, StyleTransferConfigBuilder, Weighting,
+};
 
 use super::model::{ModelArgs, override_with};
 
@@ -107,53 +108,46 @@ impl RunArgs {
             .map(|gib| (gib * f64::from(1u32 << 30)) as u64)
     }
 
+    /// The image `--init PATH` names, if the run starts from a file.
+    pub fn init_image(&self) -> Option<PathBuf> {
+        match self.init.as_deref() {
+            None | Some("noise" | "content" | "style-statistics") => None,
+            Some(path) => Some(PathBuf::from(path)),
+        }
+    }
+
     /// The configuration of the run.
     pub fn config(&self) -> Result<StyleTransferConfig> {
-        let mut config = self.model.config()?;
+        let preset = self.model.preset.config();
+        let mut builder = self.model.builder()?;
         if let Some(init) = &self.init {
-            config.init = match init.as_str() {
+            builder = builder.init(match init.as_str() {
                 "noise" => Init::default(),
                 "content" => Init::Content,
                 "style-statistics" => Init::StyleStatistics,
                 path => {
-                    let path = PathBuf::from(path);
-                    if !path.is_file() {
+                    if !Path::new(path).is_file() {
                         bail!(
-                            "--init {}: not noise, content, style-statistics or an existing file",
-                            path.display()
+                            "--init {path}: not noise, content, style-statistics or an existing file"
                         );
                     }
-                    Init::Image(path)
+                    Init::Image
                 }
-            };
+            });
         }
-        override_with(&mut config.iterations, self.iterations);
-        override_with(&mut config.optimizer, self.optimizer);
-        override_with(&mut config.step_size, self.step_size);
-        override_with(&mut config.step_decay, self.step_decay);
-        override_with(&mut config.average, self.average);
-        override_with(&mut config.history, self.history);
-        override_with(&mut config.content_weight, self.content_weight);
-        override_with(&mut config.style_weight, self.style_weight);
-        override_with(&mut config.denoise_weight, self.denoise_weight);
-        override_with(&mut config.weighting, self.weighting);
-        override_with(&mut config.preserve_colors, self.preserve_colors.map(Some));
-        config.seed = self.seed;
-        match self.multiscale {
-            Some(false) => config.multiscale = None,
-            Some(true) if config.multiscale.is_none() => {
-                config.multiscale = Some(MultiScale::default());
-            }
-            _ => {}
-        }
-        match &mut config.multiscale {
+        let optimizer = self.optimizer.unwrap_or(preset.optimizer());
+        let mut multiscale = match self.multiscale {
+            Some(false) => None,
+            Some(true) => Some(preset.multiscale().cloned().unwrap_or_default()),
+            None => preset.multiscale().cloned(),
+        };
+        match &mut multiscale {
             Some(multiscale) => {
-                override_with(&mut multiscale.start, self.start_size);
-                override_with(&mut multiscale.factor, self.scale_factor);
-                override_with(
-                    &mut multiscale.iterations_per_scale,
-                    self.iterations_per_scale.map(Some),
-                );
+                multiscale.start = self.start_size.unwrap_or(multiscale.start);
+                multiscale.factor = self.scale_factor.unwrap_or(multiscale.factor);
+                if let Some(n) = self.iterations_per_scale {
+                    multiscale.iterations_per_scale = Some(n);
+                }
             }
             None => {
                 if self.start_size.is_some()
@@ -166,15 +160,33 @@ impl RunArgs {
                 }
             }
         }
-        if (config.optimizer == Optimizer::Lbfgs || config.multiscale.is_some())
-            && config.weighting == Weighting::Normalized
-            && self.weighting.is_none()
-        {
-            // The normalized weighting changes every iteration, and across scales; L-BFGS
-            // and coarse-to-fine runs need one objective.
-            config.weighting = Weighting::Initial;
-        }
-        config.validate()?;
+        // The normalized weighting changes every iteration, and across scales; L-BFGS and
+        // coarse-to-fine runs need one objective.
+        let weighting = match self.weighting {
+            Some(weighting) => weighting,
+            None if (optimizer == Optimizer::Lbfgs || multiscale.is_some())
+                && preset.weighting() == Weighting::Normalized =>
+            {
+                Weighting::Initial
+            }
+            None => preset.weighting(),
+        };
+        builder = builder
+            .optimizer(optimizer)
+            .multiscale(multiscale)
+            .weighting(weighting)
+            .seed(self.seed);
+        type B = StyleTransferConfigBuilder;
+        builder = override_with(builder, self.iterations, B::iterations);
+        builder = override_with(builder, self.step_size, B::step_size);
+        builder = override_with(builder, self.step_decay, B::step_decay);
+        builder = override_with(builder, self.average, B::average);
+        builder = override_with(builder, self.history, B::history);
+        builder = override_with(builder, self.content_weight, B::content_weight);
+        builder = override_with(builder, self.style_weight, B::style_weight);
+        builder = override_with(builder, self.denoise_weight, B::denoise_weight);
+        builder = override_with(builder, self.preserve_colors.map(Some), B::preserve_colors);
+        let config = builder.build()?;
         if let Some(gib) = self.max_memory
             && !(gib.is_finite() && gib > 0.0)
         {

@@ -1,7 +1,5 @@
 //! How the optimised image starts.
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
 /// How the optimised image starts.
@@ -20,8 +18,10 @@ pub enum Init {
     /// Gaussian noise with each channel's mean and standard deviation taken from the style
     /// image (blended over several), drawn from the config's seed.
     StyleStatistics,
-    /// An image file, resized to the content's size.
-    Image(PathBuf),
+    /// The image given to the session with
+    /// [`StyleTransfer::with_init_image`](crate::StyleTransfer::with_init_image), resized to
+    /// the content's size (the configuration names no file).
+    Image,
 }
 
 impl Default for Init {

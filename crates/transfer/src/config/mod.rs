@@ -1,97 +1,167 @@
 //! The configuration of a run, and the option types it is made of. Nothing here depends on
 //! how a run is carried out.
 
-mod color;
+mod builder;
 mod init;
 mod multiscale;
 mod optimizer;
+mod preserve_colors;
+mod preset;
 mod weighting;
 
-pub use color::PreserveColors;
+pub use builder::StyleTransferConfigBuilder;
 pub use init::Init;
 pub use multiscale::MultiScale;
 pub use optimizer::Optimizer;
+pub use preserve_colors::PreserveColors;
+pub use preset::Preset;
 pub use weighting::Weighting;
 
-use std::path::PathBuf;
-
-use burn::tensor::Device;
 use nst_vgg16::{Flavour, Layer, Pooling};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
 
-/// Everything a style transfer run depends on.
+/// Everything a style transfer run depends on, as data: a configuration that exists is valid.
 ///
-/// The `Default` is the `fast` preset. Serialisable (except the device), so a
-/// run can be recorded and replayed; build and validate one with [`StyleTransferConfig::builder`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// The `Default` is the `fast` preset; [`StyleTransferConfig::builder`] and
+/// [`Preset::builder`](crate::Preset::builder) make others, and deserialising validates too,
+/// so [`StyleTransfer::new`](crate::StyleTransfer::new) never sees an invalid one. It names no
+/// file and no device: what a run opens or where it runs (the weights, the device, an initial
+/// image, tiles) is given to the [`StyleTransfer`](crate::StyleTransfer) session, so reading
+/// a recipe from a stranger opens nothing. Each field has a getter of the same name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self", default, deny_unknown_fields)]
 pub struct StyleTransferConfig {
     /// Layers whose activations are matched to the content image's.
-    pub content_layers: Vec<Layer>,
+    pub(crate) content_layers: Vec<Layer>,
     /// Layers whose Gram matrices are matched to the style image's.
-    pub style_layers: Vec<Layer>,
+    pub(crate) style_layers: Vec<Layer>,
     /// One weight per style layer; `None` weighs them equally.
-    pub style_layer_weights: Option<Vec<f64>>,
+    pub(crate) style_layer_weights: Option<Vec<f64>>,
     /// Weight of the content loss in the normalised sum.
-    pub content_weight: f64,
+    pub(crate) content_weight: f64,
     /// Weight of the style loss in the normalised sum.
-    pub style_weight: f64,
+    pub(crate) style_weight: f64,
     /// Weight of the total-variation (denoise) loss in the normalised sum.
-    pub denoise_weight: f64,
+    pub(crate) denoise_weight: f64,
     /// How the three losses are combined into the objective.
-    pub weighting: Weighting,
+    pub(crate) weighting: Weighting,
     /// The optimiser.
-    pub optimizer: Optimizer,
+    pub(crate) optimizer: Optimizer,
     /// The optimiser's step size, in 0–255 pixel levels: per standard deviation of the
     /// gradient (normalized descent), the learning rate (adam), or the largest pixel change of
     /// a gradient step (lbfgs's first step and restarts).
-    pub step_size: f64,
+    pub(crate) step_size: f64,
     /// The step size at the last iteration as a fraction of `step_size`, reached
     /// geometrically (normalized descent and adam; 1 keeps it constant).
-    pub step_decay: f64,
+    pub(crate) step_decay: f64,
     /// Decay of the exponential moving average of the iterates that becomes the result; 0
     /// returns the last iterate.
-    pub average: f64,
+    pub(crate) average: f64,
     /// Curvature pairs L-BFGS remembers.
-    pub history: usize,
+    pub(crate) history: usize,
     /// Number of optimisation steps (at the final scale, with `multiscale`).
-    pub iterations: usize,
+    pub(crate) iterations: usize,
     /// The starting image.
-    pub init: Init,
+    pub(crate) init: Init,
     /// Seed of the initial noise.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Longest side of the content image after resizing (Lanczos3); `None` keeps native sizes.
-    pub size: Option<u32>,
+    pub(crate) size: Option<u32>,
     /// The style image is resized to the content's longest side times this factor (with
     /// `size: None`, its own longest side times this factor).
-    pub style_scale: f64,
+    pub(crate) style_scale: f64,
     /// One weight per style image, when there are several; their Gram targets are blended
     /// with these weights (normalised to sum to 1). `None` weighs them equally.
-    pub style_blend: Option<Vec<f64>>,
+    pub(crate) style_blend: Option<Vec<f64>>,
     /// Divide each Gram matrix by `H·W·C`.
-    pub gram_normalize: bool,
+    pub(crate) gram_normalize: bool,
     /// Keep the content image's colors.
-    pub preserve_colors: Option<PreserveColors>,
+    pub(crate) preserve_colors: Option<PreserveColors>,
     /// Coarse-to-fine: optimise at growing sizes up to `size`, each warm-started from the last.
-    pub multiscale: Option<MultiScale>,
+    pub(crate) multiscale: Option<MultiScale>,
     /// Pooling between VGG-16's blocks.
-    pub pooling: Pooling,
+    pub(crate) pooling: Pooling,
     /// The preprocessing the weights expect.
-    pub flavour: Flavour,
-    /// An ONNX file of VGG-16 weights; `None` uses [`nst_vgg16::weights::resolve`].
-    pub weights: Option<PathBuf>,
-    /// Evaluate VGG-16 in tiles that own `tile`×`tile` pixels (rounded down to a multiple of
-    /// the deepest layer's stride, 16 for conv5_x) and read a halo around them as wide as the
-    /// deepest layer's receptive field (80 px for conv5_1): peak memory is then one tile's
-    /// activations plus the image-sized tensors. Gram matrices, losses and gradients are the
-    /// whole image's, up to float rounding. `None` evaluates the image at once.
-    #[serde(default)]
-    pub tile: Option<u32>,
-    /// The device to run on (CPU by default).
-    #[serde(skip, default = "Device::flex")]
-    pub device: Device,
+    pub(crate) flavour: Flavour,
+}
+
+/// Serialises every field (the derive, through `remote = "Self"`).
+impl Serialize for StyleTransferConfig {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        StyleTransferConfig::serialize(self, serializer)
+    }
+}
+
+/// Deserialises the fields (missing ones take the defaults) and validates the result.
+impl<'de> Deserialize<'de> for StyleTransferConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let config = StyleTransferConfig::deserialize(deserializer)?;
+        config.validate().map_err(serde::de::Error::custom)?;
+        Ok(config)
+    }
+}
+
+macro_rules! getters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty => $get:expr),* $(,)?) => {$(
+        $(#[$doc])*
+        pub fn $field(&self) -> $ty {
+            let get: fn(&Self) -> $ty = $get;
+            get(self)
+        }
+    )*};
+}
+
+impl StyleTransferConfig {
+    getters! {
+        /// Layers whose activations are matched to the content image's.
+        content_layers: &[Layer] => |c| &c.content_layers,
+        /// Layers whose Gram matrices are matched to the style image's.
+        style_layers: &[Layer] => |c| &c.style_layers,
+        /// One weight per style layer; `None` weighs them equally.
+        style_layer_weights: Option<&[f64]> => |c| c.style_layer_weights.as_deref(),
+        /// Weight of the content loss.
+        content_weight: f64 => |c| c.content_weight,
+        /// Weight of the style loss.
+        style_weight: f64 => |c| c.style_weight,
+        /// Weight of the total-variation (denoise) loss.
+        denoise_weight: f64 => |c| c.denoise_weight,
+        /// How the losses are combined into the objective.
+        weighting: Weighting => |c| c.weighting,
+        /// The optimiser.
+        optimizer: Optimizer => |c| c.optimizer,
+        /// The optimiser's step size, in 0–255 pixel levels.
+        step_size: f64 => |c| c.step_size,
+        /// The last step size as a fraction of the first.
+        step_decay: f64 => |c| c.step_decay,
+        /// Decay of the moving average of the iterates that becomes the result.
+        average: f64 => |c| c.average,
+        /// Curvature pairs L-BFGS remembers.
+        history: usize => |c| c.history,
+        /// Optimisation steps (at the final scale, with multi-scale).
+        iterations: usize => |c| c.iterations,
+        /// The starting image.
+        init: &Init => |c| &c.init,
+        /// Seed of the initial noise.
+        seed: u64 => |c| c.seed,
+        /// Longest side of the content image after resizing; `None` keeps native sizes.
+        size: Option<u32> => |c| c.size,
+        /// The style image's size as a factor of the content's.
+        style_scale: f64 => |c| c.style_scale,
+        /// One weight per style image.
+        style_blend: Option<&[f64]> => |c| c.style_blend.as_deref(),
+        /// Whether each Gram matrix is divided by `H·W·C`.
+        gram_normalize: bool => |c| c.gram_normalize,
+        /// Whether, and how, the content image's colors are kept.
+        preserve_colors: Option<PreserveColors> => |c| c.preserve_colors,
+        /// The coarse-to-fine schedule, if any.
+        multiscale: Option<&MultiScale> => |c| c.multiscale.as_ref(),
+        /// Pooling between VGG-16's blocks.
+        pooling: Pooling => |c| c.pooling,
+        /// The preprocessing the weights expect.
+        flavour: Flavour => |c| c.flavour,
+    }
 }
 
 impl Default for StyleTransferConfig {
@@ -123,9 +193,6 @@ impl Default for StyleTransferConfig {
             }),
             pooling: Pooling::Max,
             flavour: Flavour::Caffe,
-            weights: None,
-            tile: None,
-            device: Device::flex(),
         }
     }
 }
@@ -145,7 +212,7 @@ impl StyleTransferConfig {
     }
 
     /// Checks every field; the error names the first one that is wrong.
-    pub fn validate(&self) -> Result<(), Error> {
+    pub(crate) fn validate(&self) -> Result<(), Error> {
         let invalid = |message: String| Err(Error::Config(message));
         if self.style_layers.is_empty() {
             return invalid("style_layers is empty: name at least one layer".into());
@@ -212,9 +279,6 @@ impl StyleTransferConfig {
         }
         if self.size == Some(0) {
             return invalid("size must be ≥ 1 (use no size to keep native sizes)".into());
-        }
-        if self.tile == Some(0) {
-            return invalid("tile must be ≥ 1 pixel (use no tile to evaluate images whole)".into());
         }
         if let Some(weights) = &self.style_layer_weights {
             if weights.len() != self.style_layers.len() {

@@ -42,10 +42,12 @@ impl std::str::FromStr for Optimizer {
         Self::ALL
             .into_iter()
             .find(|o| o.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| Error::UnknownName {
-                what: "optimizer",
-                name: s.to_owned(),
-                expected: "normalized-descent, adam or lbfgs",
+            .ok_or_else(|| {
+                Error::from(nst_vgg16::UnknownName {
+                    what: "optimizer",
+                    name: s.to_owned(),
+                    expected: "normalized-descent, adam or lbfgs",
+                })
             })
     }
 }

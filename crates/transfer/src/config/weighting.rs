@@ -31,11 +31,11 @@ impl std::str::FromStr for Weighting {
             "normalized" | "normalised" => Ok(Self::Normalized),
             "initial" => Ok(Self::Initial),
             "raw" => Ok(Self::Raw),
-            _ => Err(Error::UnknownName {
+            _ => Err(Error::from(nst_vgg16::UnknownName {
                 what: "weighting",
                 name: s.to_owned(),
                 expected: "normalized, initial or raw",
-            }),
+            })),
         }
     }
 }

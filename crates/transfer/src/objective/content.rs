@@ -6,7 +6,7 @@ use nst_vgg16::{Layer, Vgg16};
 
 use super::term::{Activations, Loss, Value, layer_mean};
 use super::tiled::{each_tile, stitch, tiles};
-use crate::tiling::Tiling;
+use crate::objective::tiling::Tiling;
 
 /// The mean over the content layers of the mean squared activation difference.
 pub(crate) struct ContentTerm {

@@ -3,9 +3,11 @@
 
 mod content;
 mod denoise;
+pub(crate) mod losses;
 mod style;
 mod term;
 mod tiled;
+pub(crate) mod tiling;
 
 use std::cell::Cell;
 
@@ -13,20 +15,20 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::{NORMALIZATION_EPS, normalized_sum};
 use nst_vgg16::{Layer, Vgg16};
 
-use crate::tiling::{Tile, Tiling};
-use crate::{Error, Losses, StyleTransferConfig, Weighting};
+use crate::objective::tiling::{Tile, Tiling};
+use crate::{Error, Losses, StyleTransferConfig, Term, Weighting};
 use content::ContentTerm;
 use denoise::DenoiseTerm;
 use style::{StyleLayers, StyleTerm};
 pub(crate) use term::Value;
-use term::{Activations, Term, cast};
+use term::{Activations, WeightedTerm, cast};
 use tiled::{Terms, tiles};
 
 /// The terms of one run, their targets computed once from the content and style images.
 pub(crate) struct Objective {
     /// Every layer the terms read, in forward order.
     layers: Vec<Layer>,
-    terms: Vec<Term>,
+    terms: Vec<WeightedTerm>,
     weighting: Weighting,
     /// The divisors of [`Weighting::Initial`], set by the first evaluation.
     initial: Cell<Option<Vec<f64>>>,
@@ -35,6 +37,16 @@ pub(crate) struct Objective {
     /// How images are cut into tiles; `None` evaluates them whole.
     tiling: Option<Tiling>,
     dtype: Option<DType>,
+}
+
+/// How an objective evaluates images.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Evaluation {
+    /// In tiles that own `tile`×`tile` pixels (see
+    /// [`StyleTransfer::with_tile`](crate::StyleTransfer::with_tile)), or whole.
+    pub tile: Option<u32>,
+    /// The losses' dtype, when not the model's (`f64` for reference values).
+    pub dtype: Option<DType>,
 }
 
 /// An image, its losses and the gradient of the objective there (without autodiff).
@@ -46,8 +58,8 @@ pub(crate) struct Point {
 
 impl Objective {
     /// The content, style and denoise terms of `config`; several styles are blended with
-    /// `blend` (summing to 1), or with `masks` each acts in its own region. With `dtype`, the
-    /// losses are computed in it (for `f64` reference values).
+    /// `blend` (summing to 1), or with `masks` each acts in its own region; images are
+    /// evaluated as `evaluation` says.
     pub fn new(
         config: &StyleTransferConfig,
         vgg: &Vgg16,
@@ -55,18 +67,18 @@ impl Objective {
         styles: Vec<Tensor<4>>,
         blend: &[f64],
         masks: Option<&[Tensor<4>]>,
-        dtype: Option<DType>,
+        Evaluation { tile, dtype }: Evaluation,
     ) -> Result<Self, Error> {
         let content_image = content.clone();
-        let tiling = config.tile.map(|side| Tiling::new(side, &config.layers()));
+        let tiling = tile.map(|side| Tiling::new(side, &config.layers()));
         let style_layers = StyleLayers {
             layers: &config.style_layers,
             weights: config.style_layer_weights.as_deref(),
             normalize: config.gram_normalize,
         };
         let terms = vec![
-            Term {
-                name: "content",
+            WeightedTerm {
+                term: Term::Content,
                 weight: config.content_weight,
                 loss: Box::new(ContentTerm::new(
                     vgg,
@@ -76,8 +88,8 @@ impl Objective {
                     dtype,
                 )),
             },
-            Term {
-                name: "style",
+            WeightedTerm {
+                term: Term::Style,
                 weight: config.style_weight,
                 loss: Box::new(StyleTerm::new(
                     vgg,
@@ -88,8 +100,8 @@ impl Objective {
                     (tiling.as_ref(), dtype),
                 )),
             },
-            Term {
-                name: "denoise",
+            WeightedTerm {
+                term: Term::Denoise,
                 weight: config.denoise_weight,
                 loss: Box::new(DenoiseTerm),
             },
@@ -146,9 +158,9 @@ impl Objective {
         self.initial.set(initial);
     }
 
-    /// The terms' names, in the order [`values`](Self::values) returns them.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.terms.iter().map(|term| term.name)
+    /// The terms' keys, in the order [`values`](Self::values) returns them.
+    pub fn keys(&self) -> impl Iterator<Item = Term> + '_ {
+        self.terms.iter().map(|term| term.term)
     }
 
     /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor.
@@ -258,7 +270,7 @@ impl Objective {
             last_finite: None,
         };
         let (Some(gradient_sum), Some(total)) = (gradient_sum, total) else {
-            return Err(Error::Device("read back fewer values than sent".into()));
+            return Err(Error::device("read back fewer values than sent"));
         };
         if let Some(&value) = read.iter().chain([&total]).find(|v| !v.is_finite()) {
             return Err(non_finite("loss", value));
@@ -269,7 +281,7 @@ impl Objective {
         Ok(Point {
             image,
             losses: Losses {
-                terms: self.names().map(str::to_owned).zip(read).collect(),
+                terms: self.keys().zip(read).collect(),
                 total,
             },
             gradient,
@@ -283,9 +295,9 @@ pub(crate) fn read_back(values: impl IntoIterator<Item = Tensor<1>>) -> Result<V
     let count = values.len();
     let read = Tensor::cat(values, 0)
         .try_into_vec_as::<f64>()
-        .map_err(|e| Error::Device(e.to_string()))?;
+        .map_err(|e| Error::device_from("cannot read back a result", e))?;
     if read.len() != count {
-        return Err(Error::Device(format!(
+        return Err(Error::device(format!(
             "read back {} values, not {count}",
             read.len()
         )));

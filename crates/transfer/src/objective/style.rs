@@ -6,7 +6,7 @@ use nst_vgg16::{Layer, Vgg16};
 
 use super::term::{Activations, Loss, Value, cast, layer_mean};
 use super::tiled::{each_tile, tiles};
-use crate::tiling::Tiling;
+use crate::objective::tiling::Tiling;
 
 /// The weighted mean over the style layers of the mean squared Gram difference.
 pub(crate) struct StyleTerm {

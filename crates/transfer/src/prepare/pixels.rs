@@ -28,9 +28,9 @@ pub fn to_image(tensor: &Tensor<4>) -> Result<RgbImage, Error> {
         .into_data()
         .convert::<f32>()
         .try_into_vec::<f32>()
-        .map_err(|e| Error::Device(format!("{e:?}")))?;
+        .map_err(|e| Error::device_from("cannot read back the image", e))?;
     if values.len() != 3 * w * h {
-        return Err(Error::Device(format!(
+        return Err(Error::device(format!(
             "read back {} values for a {w}×{h} image",
             values.len()
         )));

@@ -2,8 +2,8 @@
 
 use nst_vgg16::{Layer, Vgg16};
 
-use crate::pixels::fit_longest;
-use crate::tiling::Tiling;
+use crate::objective::tiling::Tiling;
+use crate::prepare::pixels::fit_longest;
 use crate::{Optimizer, StyleTransferConfig};
 
 /// The process's memory apart from the activations: the transformed weights (119 MB on the
@@ -45,26 +45,27 @@ impl StyleTransferConfig {
     ///
     /// ```
     /// use nst_transfer::StyleTransferConfig;
-    /// let estimate = StyleTransferConfig::default().memory_estimate((1024, 768));
+    /// let estimate = StyleTransferConfig::default().memory_estimate((1024, 768), None);
     /// assert_eq!((estimate.width, estimate.height), (512, 384));
     /// assert!(estimate.bytes > 450 << 20 && estimate.bytes < 550 << 20);
     /// ```
     ///
-    /// With [`tile`](StyleTransferConfig::tile), the activations are those of the largest
-    /// tile, and the image-sized tensors (the iterate, its gradient, L-BFGS's pairs, the
-    /// content layers' targets) are counted on their own.
-    pub fn memory_estimate(&self, dimensions: (u32, u32)) -> MemoryEstimate {
+    /// In tiles of `tile` px (see [`StyleTransfer::with_tile`](crate::StyleTransfer::with_tile)),
+    /// the activations are those of the largest tile, and the image-sized tensors (the
+    /// iterate, its gradient, L-BFGS's pairs, the content layers' targets) are counted on
+    /// their own.
+    pub fn memory_estimate(&self, dimensions: (u32, u32), tile: Option<u32>) -> MemoryEstimate {
         let (width, height) = self.working_size(dimensions);
         let (h, w) = (height as usize, width as usize);
         let layers = self.layers();
-        let evaluated = match self.tile {
+        let evaluated = match tile {
             Some(side) => Tiling::new(side, &layers).largest_input(h, w),
             None => (h, w),
         };
         let values = Vgg16::activation_values(evaluated.0, evaluated.1, &layers);
         // Saturating: a float-to-integer cast clamps, and the sum saturates.
         let mut bytes = BASE_BYTES.saturating_add((ACTIVATION_COPIES * 4.0 * values as f64) as u64);
-        if self.tile.is_some() {
+        if tile.is_some() {
             let pairs = match self.optimizer {
                 Optimizer::Lbfgs => self.history.min(self.iterations) as u64,
                 _ => 0,
@@ -94,24 +95,23 @@ impl StyleTransferConfig {
         (4..=longest.div_ceil(16))
             .rev()
             .map(|n| n * 16)
-            .find(|&side| {
-                let config = StyleTransferConfig {
-                    tile: Some(side),
-                    ..self.clone()
-                };
-                config.memory_estimate(dimensions).bytes <= budget
-            })
+            .find(|&side| self.memory_estimate(dimensions, Some(side)).bytes <= budget)
     }
 
-    /// The largest `size` (longest side) whose estimate fits in `budget` bytes for a content
-    /// image of `dimensions`, if any does.
-    pub fn largest_size_within(&self, dimensions: (u32, u32), budget: u64) -> Option<u32> {
+    /// The largest `size` (longest side) whose estimate, in tiles of `tile` px or whole,
+    /// fits in `budget` bytes for a content image of `dimensions`, if any does.
+    pub fn largest_size_within(
+        &self,
+        dimensions: (u32, u32),
+        budget: u64,
+        tile: Option<u32>,
+    ) -> Option<u32> {
         let fits = |side: u32| {
             let config = StyleTransferConfig {
                 size: Some(side),
                 ..self.clone()
             };
-            config.memory_estimate(dimensions).bytes <= budget
+            config.memory_estimate(dimensions, tile).bytes <= budget
         };
         let (mut low, mut high) = (0u32, 1 << 20);
         // Binary search for the last side that fits.

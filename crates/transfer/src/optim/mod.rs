@@ -1,8 +1,10 @@
-//! The optimisers that move the pixels: normalised gradient descent, Adam and L-BFGS, plus an
-//! exponential moving average of the iterates. Each takes what it needs, not the config.
+//! Moving the pixels: one scale's iteration loop ([`iterate`]), and the optimisers it
+//! steps, normalised gradient descent, Adam and L-BFGS, plus an exponential moving average
+//! of the iterates. Each optimiser takes what it needs, not the config.
 
 mod adam;
 mod average;
+pub(crate) mod iterate;
 mod lbfgs;
 mod normalized_descent;
 mod schedule;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::objective::Point;
-use crate::optimizer::{Average, OptimizerState, Step};
+use crate::optim::{Average, OptimizerState, Step};
 use crate::{Error, Losses, StyleTransferConfig};
 
 const MAGIC: &[u8; 8] = b"NSTCKPT1";
@@ -122,7 +122,7 @@ impl Checkpoint {
     /// The checkpoint as bytes (see the module's documentation).
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let header = serde_json::to_vec(&self.header)
-            .map_err(|e| Error::Checkpoint(format!("cannot be encoded: {e}")))?;
+            .map_err(|e| Error::checkpoint_from("cannot be encoded", e))?;
         let values: usize = self.tensors.iter().map(|(_, v)| v.len()).sum();
         let mut bytes = Vec::with_capacity(8 + 16 + header.len() + 4 * values + 32);
         bytes.extend_from_slice(MAGIC);
@@ -140,7 +140,7 @@ impl Checkpoint {
     /// Reads [`to_bytes`](Self::to_bytes)'s output; a file of another kind, a truncated
     /// or a corrupted one is refused.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let refuse = |reason: &str| Err(Error::Checkpoint(reason.to_owned()));
+        let refuse = |reason: &str| Err(Error::checkpoint(reason));
         if !bytes.starts_with(FAMILY) {
             return refuse("is not an nst checkpoint");
         }
@@ -161,8 +161,8 @@ impl Checkpoint {
         if Sha256::digest(&bytes[..hash_at]).as_slice() != hash {
             return refuse("is corrupt: its checksum does not match");
         }
-        let header: Header = serde_json::from_slice(header)
-            .map_err(|e| Error::Checkpoint(format!("is corrupt: {e}")))?;
+        let header: Header =
+            serde_json::from_slice(header).map_err(|e| Error::checkpoint_from("is corrupt", e))?;
         let mut values = payload
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
@@ -212,7 +212,7 @@ impl Checkpoint {
                 let shape = t.dims().to_vec();
                 let values = t
                     .try_into_vec_as::<f32>()
-                    .map_err(|e| Error::Device(e.to_string()))?;
+                    .map_err(|e| Error::device_from("cannot read back a result", e))?;
                 Ok((shape, values))
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -235,14 +235,17 @@ impl Checkpoint {
     }
 
     /// The state back on `device`, if this checkpoint was written by a run of `config`.
-    pub(crate) fn resume(&self, config: &StyleTransferConfig) -> Result<Resumed, Error> {
+    pub(crate) fn resume(
+        &self,
+        config: &StyleTransferConfig,
+        device: &Device,
+    ) -> Result<Resumed, Error> {
         if self.header.config != fingerprint(config)? {
-            return Err(Error::Checkpoint(
-                "was written by a run with another configuration".into(),
+            return Err(Error::checkpoint(
+                "was written by a run with another configuration",
             ));
         }
-        let corrupt = || Error::Checkpoint("is corrupt: its state is incomplete".into());
-        let device = &config.device;
+        let corrupt = || Error::checkpoint("is corrupt: its state is incomplete");
         let mut tensors = self
             .tensors
             .iter()
@@ -285,13 +288,9 @@ impl Checkpoint {
     }
 }
 
-/// The configuration as the checkpoint keeps it: JSON, without the weights file's path.
+/// The configuration as the checkpoint keeps it: JSON.
 fn fingerprint(config: &StyleTransferConfig) -> Result<String, Error> {
-    let config = StyleTransferConfig {
-        weights: None,
-        ..config.clone()
-    };
-    serde_json::to_string(&config).map_err(|e| Error::Checkpoint(format!("cannot be encoded: {e}")))
+    serde_json::to_string(config).map_err(|e| Error::checkpoint_from("cannot be encoded", e))
 }
 
 fn to_device(shape: &[usize], values: &[f32], device: &Device) -> Option<Tensor<4>> {
@@ -314,7 +313,7 @@ impl<'a> Reader<'a> {
             .at
             .checked_add(n)
             .filter(|&end| end <= self.bytes.len());
-        let end = end.ok_or_else(|| Error::Checkpoint("is truncated".into()))?;
+        let end = end.ok_or_else(|| Error::checkpoint("is truncated"))?;
         let taken = &self.bytes[self.at..end];
         self.at = end;
         Ok(taken)
@@ -323,8 +322,7 @@ impl<'a> Reader<'a> {
     fn section(&mut self) -> Result<&'a [u8], Error> {
         let length = self.take(8)?;
         let length = u64::from_le_bytes(length.try_into().unwrap_or([0xff; 8]));
-        let length =
-            usize::try_from(length).map_err(|_| Error::Checkpoint("is truncated".into()))?;
+        let length = usize::try_from(length).map_err(|_| Error::checkpoint("is truncated"))?;
         self.take(length)
     }
 }

@@ -1,18 +1,21 @@
-//! Getting the input images ready for a run: the style blend weights, recoloring for color
-//! preservation, and resizing to the working size.
+//! Getting the inputs ready for a run: the style blend weights, recoloring for color
+//! preservation, resizing to the working size, the style masks, and the starting image.
+
+pub(crate) mod initial;
+pub(crate) mod luminance;
+pub(crate) mod masks;
+pub(crate) mod pixels;
 
 use std::borrow::Cow;
 
 use image::RgbImage;
 use nst_vgg16::Vgg16;
 
-use crate::color;
-use crate::pixels::{fit_longest, resized};
 use crate::{Error, PreserveColors, StyleTransferConfig};
+use pixels::{fit_longest, resized};
 
 /// The blend weights of `count` style images, summing to 1.
 pub(crate) fn blend_weights(config: &StyleTransferConfig, count: usize) -> Result<Vec<f64>, Error> {
-    config.validate()?;
     if count == 0 {
         return Err(Error::Image {
             which: "style",
@@ -53,16 +56,16 @@ pub(crate) fn recolor<'a>(
             Cow::Borrowed(content),
             styles
                 .iter()
-                .map(|s| Cow::Owned(color::match_colors(s, content)))
+                .map(|s| Cow::Owned(luminance::match_colors(s, content)))
                 .collect(),
         ),
         Some(PreserveColors::Luminance) => {
-            let target = color::luma_mean_std(content);
+            let target = luminance::luma_mean_std(content);
             (
-                Cow::Owned(color::luminance(content, None)),
+                Cow::Owned(luminance::luminance(content, None)),
                 styles
                     .iter()
-                    .map(|s| Cow::Owned(color::luminance(s, Some(target))))
+                    .map(|s| Cow::Owned(luminance::luminance(s, Some(target))))
                     .collect(),
             )
         }
@@ -77,7 +80,6 @@ pub(crate) fn prepare(
     styles: &[&RgbImage],
     side: Option<u32>,
 ) -> Result<(RgbImage, Vec<RgbImage>), Error> {
-    config.validate()?;
     check_not_empty("content", content)?;
     let content = match side {
         Some(side) => {

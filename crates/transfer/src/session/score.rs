@@ -8,10 +8,10 @@ use image::RgbImage;
 use nst_vgg16::{Layer, Vgg16};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::inputs::{blend_weights, prepare};
-use crate::objective::{Objective, read_back};
-use crate::pixels::{resized, to_tensor};
-use crate::{Error, StyleTransfer};
+use crate::objective::{Evaluation, Objective, read_back};
+use crate::prepare::pixels::{resized, to_tensor};
+use crate::prepare::{blend_weights, prepare};
+use crate::{Error, StyleTransfer, Term};
 
 /// The raw (unweighted, unnormalised) losses of an image, computed in `f64` from the model's
 /// `f32` activations: one [`TermScore`] per loss term.
@@ -32,8 +32,8 @@ pub struct Scores {
 /// One loss term's score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermScore {
-    /// The term's name.
-    pub name: String,
+    /// The term.
+    pub term: Term,
     /// Its value: the (weighted) mean of the per-layer values, or the denoise loss.
     pub value: f64,
     /// Each layer's value, before any layer weight; empty for a term that reads no layer.
@@ -41,9 +41,9 @@ pub struct TermScore {
 }
 
 impl Scores {
-    /// The score of the term called `name`.
-    pub fn get(&self, name: &str) -> Option<&TermScore> {
-        self.terms.iter().find(|term| term.name == name)
+    /// The score of `term`, if the objective has it.
+    pub fn get(&self, term: Term) -> Option<&TermScore> {
+        self.terms.iter().find(|score| score.term == term)
     }
 }
 
@@ -51,9 +51,9 @@ impl Serialize for Scores {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         for term in &self.terms {
-            map.serialize_entry(&format!("{}_loss", term.name), &term.value)?;
+            map.serialize_entry(&format!("{}_loss", term.term), &term.value)?;
             if !term.layers.is_empty() {
-                map.serialize_entry(&format!("{}_layers", term.name), &term.layers)?;
+                map.serialize_entry(&format!("{}_layers", term.term), &term.layers)?;
             }
         }
         if !self.regions.is_empty() {
@@ -95,6 +95,7 @@ impl StyleTransfer {
         }
         let image = resized(image, content.dimensions());
         let (vgg, objective) = self.objective(&content, &styles, &blend, Some(DType::F64))?;
+        let vgg = vgg.as_ref();
         let image = to_tensor(&image, &self.device());
         let terms = term_scores(&objective, vgg, image.clone())?;
         let mut regions = Vec::new();
@@ -109,11 +110,14 @@ impl StyleTransfer {
                     vec![to_tensor(style, &device)],
                     &[1.0],
                     Some(&[mask]),
-                    Some(DType::F64),
+                    Evaluation {
+                        tile: self.tile(),
+                        dtype: Some(DType::F64),
+                    },
                 )?;
                 let style = term_scores(&region, vgg, image.clone())?
                     .into_iter()
-                    .find(|term| term.name == "style");
+                    .find(|score| score.term == Term::Style);
                 regions.extend(style);
             }
         }
@@ -129,11 +133,11 @@ fn term_scores(
 ) -> Result<Vec<TermScore>, Error> {
     let values = objective.values(vgg, image);
     let mut terms = Vec::with_capacity(values.len());
-    for (name, value) in objective.names().zip(values) {
+    for (term, value) in objective.keys().zip(values) {
         let (layers, per_layer): (Vec<Layer>, Vec<_>) = value.layers.into_iter().unzip();
         let read = read_back(std::iter::once(value.value).chain(per_layer))?;
         terms.push(TermScore {
-            name: name.to_owned(),
+            term,
             value: read[0],
             layers: layers.into_iter().zip(read[1..].iter().copied()).collect(),
         });

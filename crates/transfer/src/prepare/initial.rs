@@ -1,21 +1,36 @@
-//! The image a run starts from: noise, the content, noise with the style's statistics, or a
-//! file.
+//! The image a run starts from: noise, the content, noise with the style's statistics, or an
+//! image given to the session.
+
+use std::borrow::Cow;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use crate::color;
-use crate::pixels::{resized, to_tensor};
+use crate::prepare::luminance;
+use crate::prepare::pixels::{resized, to_tensor};
 use crate::{Error, Init, PreserveColors, StyleTransferConfig};
 
-/// The starting image of `config` for a `content` of the working size, on `device`; `styles`
-/// and their `blend` weights give the statistics of [`Init::StyleStatistics`].
+/// What a starting image is made from.
+pub(crate) struct Sources<'a> {
+    /// The content image at the working size.
+    pub content: &'a RgbImage,
+    /// The styles and their `blend` weights, for the statistics of [`Init::StyleStatistics`].
+    pub styles: &'a [RgbImage],
+    pub blend: &'a [f64],
+    /// The image of [`Init::Image`], if the session was given one.
+    pub image: Option<&'a RgbImage>,
+}
+
+/// The starting image of `config` at the content's working size, on `device`.
 pub(crate) fn initial_image(
     config: &StyleTransferConfig,
-    content: &RgbImage,
-    styles: &[RgbImage],
-    blend: &[f64],
+    Sources {
+        content,
+        styles,
+        blend,
+        image,
+    }: Sources,
     device: &Device,
 ) -> Result<Tensor<4>, Error> {
     let (w, h) = content.dimensions();
@@ -44,11 +59,16 @@ pub(crate) fn initial_image(
             from_values(values)
         }
         Init::Content => to_tensor(content, device),
-        Init::Image(path) => {
-            let image = crate::load_rgb(path)?;
+        Init::Image => {
+            let image = image.ok_or_else(|| Error::Image {
+                which: "initial",
+                reason: "is missing: the configuration starts from an image (`Init::Image`) \
+                         but the session has none (`StyleTransfer::with_init_image`)"
+                    .into(),
+            })?;
             let image = match config.preserve_colors {
-                Some(PreserveColors::Luminance) => color::luminance(&image, None),
-                _ => image,
+                Some(PreserveColors::Luminance) => Cow::Owned(luminance::luminance(image, None)),
+                _ => Cow::Borrowed(image),
             };
             to_tensor(&resized(&image, (w, h)), device)
         }

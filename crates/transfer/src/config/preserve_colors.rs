@@ -23,11 +23,11 @@ impl std::str::FromStr for PreserveColors {
         match s.to_ascii_lowercase().as_str() {
             "luminance" => Ok(Self::Luminance),
             "histogram" => Ok(Self::Histogram),
-            _ => Err(crate::Error::UnknownName {
+            _ => Err(crate::Error::from(nst_vgg16::UnknownName {
                 what: "color mode",
                 name: s.to_owned(),
                 expected: "luminance or histogram",
-            }),
+            })),
         }
     }
 }

@@ -1,108 +1,21 @@
-//! A style transfer session: the configuration, the model it loads once, and runs over one
-//! or more scales.
+//! Runs: from the start or from a checkpoint, over one or more scales; and the gradient a
+//! run descends.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::Cell;
 use std::time::Instant;
 
-use burn::tensor::{DType, Device, Tensor};
+use burn::tensor::Tensor;
 use image::RgbImage;
-use nst_vgg16::Vgg16;
 
-use crate::checkpoint::Checkpoint;
-use crate::color;
-use crate::initial::initial_image;
-use crate::inputs::{blend_weights, prepare, recolor};
-use crate::masks::StyleMasks;
-use crate::objective::Objective;
-use crate::optimise::{Clock, Scale, Start, optimise};
-use crate::pixels::{resized, to_tensor};
-use crate::{Control, Error, PreserveColors, Progress, StyleTransferConfig};
-
-/// A style transfer session: a configuration and, once loaded, the VGG-16 model.
-///
-/// ```no_run
-/// use nst_transfer::{StyleTransfer, StyleTransferConfig};
-///
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
-/// let style = nst_transfer::load_rgb("painting.jpg".as_ref())?;
-/// let config = StyleTransferConfig::builder().iterations(60).size(Some(256)).build()?;
-/// let result = StyleTransfer::new(config).run(&content, &style)?;
-/// result.save("out.png")?;
-/// # Ok(())
-/// # }
-/// ```
-pub struct StyleTransfer {
-    config: StyleTransferConfig,
-    vgg: OnceCell<Vgg16>,
-    masks: Option<StyleMasks>,
-}
+use crate::optim::iterate::{Clock, Scale, Start, optimise};
+use crate::prepare::initial::{Sources, initial_image};
+use crate::prepare::luminance;
+use crate::prepare::pixels::{resized, to_tensor};
+use crate::prepare::{blend_weights, prepare, recolor};
+use crate::session::checkpoint::Checkpoint;
+use crate::{Control, Error, PreserveColors, Progress, StyleTransfer};
 
 impl StyleTransfer {
-    /// A session for `config`; the model is loaded on first use.
-    pub fn new(config: StyleTransferConfig) -> Self {
-        Self {
-            config,
-            vgg: OnceCell::new(),
-            masks: None,
-        }
-    }
-
-    /// A session that uses an already loaded model. It must live on
-    /// `config.device.autodiff()`; its pooling is replaced by the config's.
-    pub fn with_model(config: StyleTransferConfig, vgg: Vgg16) -> Self {
-        let vgg = vgg.with_pooling(config.pooling);
-        Self {
-            config,
-            vgg: OnceCell::from(vgg),
-            masks: None,
-        }
-    }
-
-    /// This session with one mask per style image: each style paints only where its mask
-    /// is white (guided Gram matrices, Gatys et al. 2017), with its blend weight where masks
-    /// overlap; where no mask is white only the content and denoise terms act. Runs, scores
-    /// and gradients then need as many style images as masks.
-    ///
-    /// ```no_run
-    /// use nst_transfer::{StyleMasks, StyleTransfer, StyleTransferConfig};
-    ///
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
-    /// let (sky, ground) = (image::open("sky.png")?.to_luma8(), image::open("ground.png")?.to_luma8());
-    /// let a = nst_transfer::load_rgb("starry_night.jpg".as_ref())?;
-    /// let b = nst_transfer::load_rgb("the_scream.jpg".as_ref())?;
-    /// let session = StyleTransfer::new(StyleTransferConfig::default())
-    ///     .with_style_masks(StyleMasks::new(vec![sky, ground])?);
-    /// let result = session.run_with(&content, &[&a, &b], |_| nst_transfer::Control::Continue)?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn with_style_masks(mut self, masks: StyleMasks) -> Self {
-        self.masks = Some(masks);
-        self
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &StyleTransferConfig {
-        &self.config
-    }
-
-    /// The model, loading it on first call (see [`nst_vgg16::weights::resolve`]).
-    pub fn model(&self) -> Result<&Vgg16, Error> {
-        if let Some(vgg) = self.vgg.get() {
-            return Ok(vgg);
-        }
-        let path = nst_vgg16::weights::resolve(self.config.weights.as_deref())?;
-        let vgg = Vgg16::from_onnx(
-            &path,
-            self.config.flavour,
-            self.config.pooling,
-            &self.device(),
-        )?;
-        Ok(self.vgg.get_or_init(|| vgg))
-    }
-
     /// Repaints `content` in the style of `style` and returns the result at the content's
     /// working size.
     pub fn run(&self, content: &RgbImage, style: &RgbImage) -> Result<RgbImage, Error> {
@@ -118,9 +31,7 @@ impl StyleTransfer {
     /// use nst_transfer::{Control, StyleTransfer, StyleTransferConfig};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
-    /// let a = nst_transfer::load_rgb("starry_night.jpg".as_ref())?;
-    /// let b = nst_transfer::load_rgb("the_scream.jpg".as_ref())?;
+    /// # let (content, a, b) = (image::RgbImage::new(64, 64), image::RgbImage::new(64, 64), image::RgbImage::new(64, 64));
     /// let config = StyleTransferConfig::builder().style_blend(Some(vec![0.7, 0.3])).build()?;
     /// let result = StyleTransfer::new(config).run_with(&content, &[&a, &b], |progress| {
     ///     if let Ok(preview) = progress.image() {
@@ -149,8 +60,7 @@ impl StyleTransfer {
     /// use nst_transfer::{Checkpoint, Control, StyleTransfer, StyleTransferConfig};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let content = nst_transfer::load_rgb("photo.jpg".as_ref())?;
-    /// let style = nst_transfer::load_rgb("painting.jpg".as_ref())?;
+    /// # let (content, style) = (image::RgbImage::new(64, 64), image::RgbImage::new(64, 64));
     /// let session = StyleTransfer::new(StyleTransferConfig::default());
     /// let mut saved = None;
     /// session.run_with(&content, &[&style], |progress| {
@@ -182,7 +92,8 @@ impl StyleTransfer {
         mut observer: impl FnMut(&Progress<'_>) -> Control,
     ) -> Result<RgbImage, Error> {
         let config = &self.config;
-        let mut resumed = checkpoint.map(|c| c.resume(config)).transpose()?;
+        let device = self.device();
+        let mut resumed = checkpoint.map(|c| c.resume(config, &device)).transpose()?;
         let blend = blend_weights(config, styles.len())?;
         let (working_content, styles) = recolor(config.preserve_colors, content, styles)?;
         let styles: Vec<&RgbImage> = styles.iter().map(AsRef::as_ref).collect();
@@ -208,9 +119,7 @@ impl StyleTransfer {
         };
         if let Some(resumed) = &resumed {
             if resumed.scale >= sides.len() {
-                return Err(Error::Checkpoint(
-                    "has more scales than the configuration".into(),
-                ));
+                return Err(Error::checkpoint("has more scales than the configuration"));
             }
             clock.iteration = resumed.iteration;
             clock.evaluations.set(resumed.evaluations);
@@ -236,28 +145,29 @@ impl StyleTransfer {
                             scaled_content.width() as usize,
                         ]
                     {
-                        return Err(Error::Checkpoint(
-                            "was written for another image size".into(),
-                        ));
+                        return Err(Error::checkpoint("was written for another image size"));
                     }
                     objective.set_initial(resumed.initial.clone());
                     Start::Resumed(Box::new(resumed))
                 }
                 (None, None) => Start::Image(Box::new(initial_image(
                     config,
-                    &scaled_content,
-                    &scaled_styles,
-                    &blend,
-                    &config.device,
+                    Sources {
+                        content: &scaled_content,
+                        styles: &scaled_styles,
+                        blend: &blend,
+                        image: self.init_image(),
+                    },
+                    &device,
                 )?)),
                 (None, Some(previous)) => Start::Image(Box::new(to_tensor(
                     &resized(previous, scaled_content.dimensions()),
-                    &config.device,
+                    &device,
                 ))),
             };
             let scale = Scale {
                 config,
-                vgg,
+                vgg: &vgg,
                 objective: &objective,
                 index: (index, sides.len()),
                 iterations: per_scale(index),
@@ -272,7 +182,7 @@ impl StyleTransfer {
             image.ok_or_else(|| Error::Config("multiscale gives no scale to run".into()))?;
         Ok(match config.preserve_colors {
             Some(PreserveColors::Luminance) => {
-                color::recombine(&result, &resized(content, result.dimensions()))
+                luminance::recombine(&result, &resized(content, result.dimensions()))
             }
             _ => result,
         })
@@ -292,43 +202,6 @@ impl StyleTransfer {
         let image = resized(image, content.dimensions());
         let (vgg, objective) = self.objective(&content, &styles, &blend, None)?;
         let image = to_tensor(&image, &self.device());
-        Ok(objective.evaluate(vgg, image)?.gradient)
-    }
-
-    /// The model and the objective of the prepared `content` and `styles`; with `dtype`, the
-    /// losses are computed in it.
-    pub(crate) fn objective(
-        &self,
-        content: &RgbImage,
-        styles: &[RgbImage],
-        blend: &[f64],
-        dtype: Option<DType>,
-    ) -> Result<(&Vgg16, Objective), Error> {
-        let vgg = self.model()?;
-        let device = self.device();
-        let masks = match &self.masks {
-            Some(masks) => Some(masks.tensors(styles.len(), content.dimensions(), &device)?),
-            None => None,
-        };
-        let objective = Objective::new(
-            &self.config,
-            vgg,
-            to_tensor(content, &device),
-            styles.iter().map(|s| to_tensor(s, &device)).collect(),
-            blend,
-            masks.as_deref(),
-            dtype,
-        )?;
-        Ok((vgg, objective))
-    }
-
-    /// The style masks, if the session has them.
-    pub(crate) fn style_masks(&self) -> Option<&StyleMasks> {
-        self.masks.as_ref()
-    }
-
-    /// The autodiff device everything runs on.
-    pub(crate) fn device(&self) -> Device {
-        self.config.device.clone().autodiff()
+        Ok(objective.evaluate(&vgg, image)?.gradient)
     }
 }

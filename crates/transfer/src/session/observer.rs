@@ -3,7 +3,7 @@ use std::time::Duration;
 use burn::tensor::Tensor;
 use image::RgbImage;
 
-use crate::checkpoint::{Checkpoint, RunState};
+use crate::session::checkpoint::{Checkpoint, RunState};
 use crate::{Error, Losses};
 
 /// What an observer learns after each iteration.
@@ -34,7 +34,7 @@ impl Progress<'_> {
     /// averages), copied from the device: a live preview. With luminance-only color
     /// preservation it is the grey luminance being optimised.
     pub fn image(&self) -> Result<RgbImage, Error> {
-        crate::pixels::to_image(self.image)
+        crate::prepare::pixels::to_image(self.image)
     }
 
     /// Everything the run needs to continue after this iteration, copied from the device;

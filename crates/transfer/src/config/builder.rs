@@ -1,8 +1,5 @@
 //! Building a configuration option by option, validated at the end.
 
-use std::path::PathBuf;
-
-use burn::tensor::Device;
 use nst_vgg16::{Flavour, Layer, Pooling};
 
 use crate::{Error, Init, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting};
@@ -17,7 +14,7 @@ use crate::{Error, Init, MultiScale, Optimizer, PreserveColors, StyleTransferCon
 ///     .style_layers_by_name("conv1_1,conv2_1,conv3_1")
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(cfg.style_layers.len(), 3);
+/// assert_eq!(cfg.style_layers().len(), 3);
 /// assert!(StyleTransferConfig::builder().style_weight(-1.0).build().is_err());
 /// ```
 #[derive(Debug, Default)]
@@ -40,6 +37,11 @@ impl StyleTransferConfig {
     /// A builder starting from the defaults.
     pub fn builder() -> StyleTransferConfigBuilder {
         StyleTransferConfigBuilder::default()
+    }
+
+    /// A builder starting from this configuration, to make a variation of it.
+    pub fn to_builder(&self) -> StyleTransferConfigBuilder {
+        StyleTransferConfigBuilder::from(self.clone())
     }
 }
 
@@ -86,8 +88,6 @@ impl StyleTransferConfigBuilder {
         seed: u64,
         /// Sets [`StyleTransferConfig::size`].
         size: Option<u32>,
-        /// Sets [`StyleTransferConfig::tile`].
-        tile: Option<u32>,
         /// Sets [`StyleTransferConfig::style_scale`].
         style_scale: f64,
         /// Sets [`StyleTransferConfig::style_blend`].
@@ -102,10 +102,6 @@ impl StyleTransferConfigBuilder {
         pooling: Pooling,
         /// Sets [`StyleTransferConfig::flavour`].
         flavour: Flavour,
-        /// Sets [`StyleTransferConfig::weights`].
-        weights: Option<PathBuf>,
-        /// Sets [`StyleTransferConfig::device`].
-        device: Device,
     }
 
     /// Sets the content layers from a comma-separated list of names or indices.

@@ -8,11 +8,11 @@ use burn::tensor::Tensor;
 use image::RgbImage;
 use nst_vgg16::Vgg16;
 
-use crate::checkpoint::{Resumed, RunState};
 use crate::error::LastImage;
 use crate::objective::Objective;
-use crate::optimizer::{self, Average, Schedule};
-use crate::pixels::to_image;
+use crate::optim::{self, Average, Schedule};
+use crate::prepare::pixels::to_image;
+use crate::session::checkpoint::{Resumed, RunState};
 use crate::{Control, Error, Progress, StyleTransferConfig};
 
 /// Where a run is: the iteration and evaluation counters over all scales.
@@ -58,7 +58,7 @@ pub(crate) fn optimise(
         return Ok((to_image(start)?, false));
     }
     let schedule = Schedule::new(config.step_size, config.step_decay, iterations);
-    let mut optimizer = optimizer::start(config.optimizer, schedule, config.history);
+    let mut optimizer = optim::start(config.optimizer, schedule, config.history);
     let mut average = Average::new(config.average);
     let counter = &clock.evaluations;
     let failed_at = Cell::new(clock.iteration + 1);
@@ -106,8 +106,8 @@ pub(crate) fn optimise(
                 ..
             } = *resumed;
             if !optimizer.restore(state) {
-                return Err(Error::Checkpoint(
-                    "holds another optimiser's state than the configuration's".into(),
+                return Err(Error::checkpoint(
+                    "holds another optimiser's state than the configuration's",
                 ));
             }
             average = Average::from_parts(config.average, parts);
