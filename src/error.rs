@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use PathBuf;
 
 use crate::io::DecodeError;
 
@@ -38,12 +38,36 @@ pub enum Error {
     UnknownFormat(PathBuf),
 
     /// A file could not be written.
-    #[error("cannot write {}: {reason}", path.display())]
+    #[error("cannot write {}", path.display())]
     Write {
         /// The file.
         path: PathBuf,
         /// Why.
-        reason: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An output is a symlink to a missing file in a missing folder.
+    #[error(
+        "cannot write {}: it is a symlink to {}, whose folder does not exist",
+        link.display(),
+        target.display()
+    )]
+    DanglingSymlink {
+        /// The symlink.
+        link: PathBuf,
+        /// The missing file it ends at.
+        target: PathBuf,
+    },
+
+    /// A file that must be replaced atomically (a checkpoint) names standard output, a FIFO,
+    /// a socket or a device.
+    #[error("cannot replace {} atomically: it is {kind}, not a regular file", path.display())]
+    NotAFile {
+        /// The output as named.
+        path: PathBuf,
+        /// What it is: `standard output`, `a FIFO`, `a character device`…
+        kind: String,
     },
 
     /// A file could not be read.

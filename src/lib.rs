@@ -3,7 +3,7 @@
 //! This crate is the one dependency an application needs: it re-exports the session and every
 //! type a run takes or returns, [`burn`] (whose [`Device`](burn::tensor::Device) and
 //! [`Tensor`](burn::tensor::Tensor) cross the API) and [`image`]; [`io`] reads images and
-//! writes outputs atomically, [`weights`] finds (and with the `fetch` feature downloads) the
+//! writes outputs (atomically to files, in place to pipes and devices), [`weights`] finds (and with the `fetch` feature downloads) the
 //! VGG-16 weights, [`recipe`] is what every output PNG carries, [`backend`] turns a user's
 //! choice into a device, and [`assets`] holds the default images. The library never starts a
 //! process (but [`weights::fetch`], behind its feature) and reads no environment variable
@@ -18,7 +18,7 @@
 //! let config = StyleTransferConfig::builder().size(Some(256)).iterations(60).build()?;
 //! let session = StyleTransfer::new(config).with_weights(WeightsSource::Cache);
 //! let result = session.run(&content, &style)?;
-//! nst::io::save_atomic(&result, "out.png".as_ref())?;
+//! nst::io::save(&result, "out.png".as_ref())?;
 //! # Ok(())
 //! # }
 //! ```

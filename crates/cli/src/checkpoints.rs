@@ -1,7 +1,6 @@
 //! The checkpoints a run writes (`--checkpoint FILE`): its state and a note of its recipe
 //! and outputs.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -54,9 +53,7 @@ impl Checkpoints {
             .checkpoint()?
             .with_note(self.note.clone())
             .to_bytes()?;
-        nst::io::write_atomic(&self.path, |w| {
-            w.write_all(&bytes).map_err(|e| e.to_string())
-        })
-        .with_context(|| format!("--checkpoint {}", self.path.display()))
+        nst::io::write_atomic(&self.path, |w| w.write_all(&bytes))
+            .with_context(|| format!("--checkpoint {}", self.path.display()))
     }
 }

@@ -62,8 +62,7 @@ impl Outputs {
         match self.save_every {
             Some(every) if progress.iteration.is_multiple_of(every) => {
                 let path = snapshot_path(&self.output, progress.iteration);
-                nst::io::save_atomic_with_text(&progress.image()?, &path, text)
-                    .context("--save-every")?;
+                nst::io::save_with_text(&progress.image()?, &path, text).context("--save-every")?;
                 Ok(())
             }
             _ => Ok(()),

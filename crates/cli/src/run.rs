@@ -151,7 +151,7 @@ pub fn execute(
             value,
             last_finite: Some(last),
         }) => {
-            nst::io::save_atomic_with_text(&last.0, &outputs.output, &text)?;
+            nst::io::save_with_text(&last.0, &outputs.output, &text)?;
             anyhow::bail!(
                 "the {what} became {value} at iteration {iteration}; saved the last finite image \
                  to {} (try smaller weights or step size)",
@@ -160,11 +160,11 @@ pub fn execute(
         }
         result => result?,
     };
-    nst::io::save_atomic_with_text(&result, &outputs.output, &text)?;
+    nst::io::save_with_text(&result, &outputs.output, &text)?;
     if let (Some(path), None) = (&outputs.sheet, &side_failure) {
         let mut row = vec![&inputs.content, &result];
         row.extend(&inputs.styles);
-        side_failure = nst::io::save_atomic(&sheet::side_by_side(&row, result.height()), path)
+        side_failure = nst::io::save(&sheet::side_by_side(&row, result.height()), path)
             .context("--sheet")
             .err();
     }
