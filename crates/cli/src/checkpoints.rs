@@ -1,10 +1,11 @@
 //! The checkpoints a run writes (`--checkpoint FILE`): its state and a note of its recipe
 //! and outputs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use nst::Progress;
+use nst::io::Target;
 use nst::recipe::Recipe;
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +54,23 @@ impl Checkpoints {
             .checkpoint()?
             .with_note(self.note.clone())
             .to_bytes()?;
-        nst::io::write_atomic(&self.path, |w| w.write_all(&bytes))
-            .with_context(|| format!("--checkpoint {}", self.path.display()))
+        nst::io::write_atomic(&self.path, |w| w.write_all(&bytes)).context("--checkpoint")
     }
+}
+
+/// Checks, before the run, that a checkpoint can be written at `path`: a new file in an
+/// existing folder, or a regular file (a symlink's target). Standard output, FIFOs, sockets
+/// and devices are refused: a checkpoint is rewritten every `--checkpoint-every` iterations
+/// and read back whole by `nst resume`.
+pub fn check(path: &Path) -> Result<()> {
+    let what = match Target::of(path).context("--checkpoint")? {
+        Target::File(_) => return nst::io::check_writable(path).context("--checkpoint"),
+        Target::Stdout => "standard output".to_owned(),
+        Target::Stream { kind, .. } => format!("a {kind}"),
+    };
+    bail!(
+        "--checkpoint {} is {what}; a checkpoint is rewritten every --checkpoint-every \
+         iterations and read back by `nst resume`, so it must be a regular file",
+        path.display()
+    )
 }

@@ -1,6 +1,7 @@
-//! Where a run writes: the image, and the optional log, snapshots and contact sheet.
+//! Where a run writes: the image, and the optional log, snapshots and contact sheet. Each goes
+//! through `nst::io`'s rule: `-` is standard output, FIFOs and devices are written in place,
+//! files (a symlink's target) atomically, and the log in place, a line at a time.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -29,10 +30,13 @@ impl Outputs {
         }
     }
 
-    /// The same outputs with paths from the root, which any working directory finds.
+    /// The same outputs with paths from the root, which any working directory finds
+    /// (standard output, `-`, stays `-`).
     pub fn absolute(&self) -> Result<Self> {
-        let absolute = |path: &Path| {
-            std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+        let absolute = |path: &Path| match path.as_os_str() == nst::io::STDOUT {
+            true => Ok(path.to_owned()),
+            false => std::path::absolute(path)
+                .with_context(|| format!("cannot resolve {}", path.display())),
         };
         Ok(Self {
             output: absolute(&self.output)?,
@@ -42,7 +46,9 @@ impl Outputs {
         })
     }
 
-    /// Checks, before the run, that every output can be written.
+    /// Checks, before the run, that every output can be written: images have a format, every
+    /// folder takes a new file, every device opens; at most one output is standard output,
+    /// and snapshots are named after a file.
     pub fn check(&self) -> Result<()> {
         for image in [Some(&self.output), self.sheet.as_ref()]
             .into_iter()
@@ -53,6 +59,24 @@ impl Outputs {
         }
         if let Some(log) = &self.log_json {
             nst::io::check_writable(log)?;
+        }
+        let paths = [
+            Some(&self.output),
+            self.sheet.as_ref(),
+            self.log_json.as_ref(),
+        ];
+        let on_stdout = paths.iter().flatten().filter(|p| is_stdout(p)).count();
+        if on_stdout > 1 {
+            anyhow::bail!("only one of -o, --sheet and --log-json can be `-` (standard output)");
+        }
+        if self.save_every.is_some() {
+            if nst::io::Target::of(&self.output)?.is_stream() {
+                anyhow::bail!(
+                    "--save-every names its snapshots after -o, which is {}: give -o a file name",
+                    describe(&self.output)
+                );
+            }
+            nst::io::check_writable(&snapshot_path(&self.output, 0)).context("--save-every")?;
         }
         Ok(())
     }
@@ -70,6 +94,27 @@ impl Outputs {
     }
 }
 
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == nst::io::STDOUT
+}
+
+/// An output as messages name it: its path, or `standard output` for `-`.
+pub fn shown(path: &Path) -> String {
+    match is_stdout(path) {
+        true => "standard output".to_owned(),
+        false => path.display().to_string(),
+    }
+}
+
+/// What an output is, for messages: `standard output`, `/dev/null, a character device`, or
+/// its path.
+fn describe(path: &Path) -> String {
+    match nst::io::Target::of(path) {
+        Ok(nst::io::Target::Stream { kind, .. }) => format!("{}, a {kind}", path.display()),
+        _ => shown(path),
+    }
+}
+
 /// `out.png` → `out-0010.png`.
 fn snapshot_path(output: &Path, iteration: usize) -> PathBuf {
     let stem = output.file_stem().unwrap_or_default().to_string_lossy();
@@ -84,7 +129,7 @@ fn snapshot_path(output: &Path, iteration: usize) -> PathBuf {
 /// followed with `tail -f`).
 pub struct JsonLog {
     path: PathBuf,
-    writer: BufWriter<File>,
+    writer: BufWriter<Box<dyn Write + Send>>,
 }
 
 /// A log line: the iteration, evaluations and scale, then `<term>_loss` for each loss term
@@ -112,11 +157,12 @@ impl JsonLog {
     /// iterations a resumed run has done), if any.
     pub fn create(path: &Path, kept: usize) -> Result<Self> {
         let error = || format!("cannot write {}", path.display());
-        let earlier = match kept {
-            0 => String::new(),
-            _ => std::fs::read_to_string(path).unwrap_or_default(),
+        // Only a file has lines to keep: a stream already took them.
+        let earlier = match (kept, nst::io::Target::of(path)?) {
+            (1.., nst::io::Target::File(file)) => std::fs::read_to_string(file).unwrap_or_default(),
+            _ => String::new(),
         };
-        let mut writer = BufWriter::new(File::create(path).with_context(error)?);
+        let mut writer = BufWriter::new(nst::io::open_in_place(path)?);
         for line in earlier.lines().take(kept) {
             writeln!(writer, "{line}").with_context(error)?;
         }

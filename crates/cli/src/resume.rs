@@ -13,6 +13,7 @@ use crate::run::execute;
 pub fn resume(args: ResumeArgs) -> Result<()> {
     let path = &args.checkpoint;
     let refuse = || format!("cannot resume from {}", path.display());
+    crate::checkpoints::check(path)?; // it is rewritten as the run goes on
     let bytes = std::fs::read(path).with_context(refuse)?;
     let checkpoint = Checkpoint::from_bytes(&bytes).with_context(refuse)?;
     let note: Note = serde_json::from_str(checkpoint.note())

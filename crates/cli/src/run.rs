@@ -13,7 +13,7 @@ use nst::{Checkpoint, Control, Progress, StyleTransfer};
 use crate::args::RunArgs;
 use crate::checkpoints::Checkpoints;
 use crate::inputs::{Inputs, load_inputs};
-use crate::outputs::{JsonLog, Outputs};
+use crate::outputs::{JsonLog, Outputs, shown};
 use crate::session::{fit_memory, load_session};
 use crate::sheet;
 
@@ -23,7 +23,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// The run was stopped by Ctrl-C; the image so far was saved, and the checkpoint if the run
 /// keeps one.
 #[derive(Debug, thiserror::Error)]
-#[error("interrupted after iteration {done} of {total}; saved the image so far to {}{}", output.display(), resume_hint(checkpoint.as_deref()))]
+#[error("interrupted after iteration {done} of {total}; saved the image so far to {}{}", shown(output), resume_hint(checkpoint.as_deref()))]
 pub struct Interrupted {
     done: usize,
     total: usize,
@@ -59,6 +59,9 @@ pub fn stylize(args: RunArgs) -> Result<()> {
         save_every: args.save_every,
     };
     outputs.check()?;
+    if let Some(path) = &args.checkpoint {
+        crate::checkpoints::check(path)?;
+    }
     let mut inputs = load_inputs(&args.model)?;
     if let Some(path) = init_image {
         inputs = inputs.with_init_image(&path, args.model.max_image_mib << 20)?;
@@ -155,7 +158,7 @@ pub fn execute(
             anyhow::bail!(
                 "the {what} became {value} at iteration {iteration}; saved the last finite image \
                  to {} (try smaller weights or step size)",
-                outputs.output.display()
+                shown(&outputs.output)
             );
         }
         result => result?,
@@ -171,7 +174,7 @@ pub fn execute(
     if let Some(error) = side_failure {
         anyhow::bail!(
             "{error:#}; the image was written to {}",
-            outputs.output.display()
+            shown(&outputs.output)
         );
     }
     if done < total && INTERRUPTED.load(Ordering::SeqCst) {
@@ -183,9 +186,10 @@ pub fn execute(
         }
         .into());
     }
-    println!(
-        "wrote {} ({}×{}, {done} iterations in {:.1?})",
-        outputs.output.display(),
+    // On stderr, as every message: the image may be going to stdout.
+    eprintln!(
+        "nst: wrote {} ({}×{}, {done} iterations in {:.1?})",
+        shown(&outputs.output),
         result.width(),
         result.height(),
         bar.elapsed()
