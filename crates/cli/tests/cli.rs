@@ -847,3 +847,162 @@ fn bad_style_masks_are_one_line_errors_before_the_run() {
     assert_one_line_error(&missing, "/nonexistent/mask.png");
     assert!(!dir.path().join("out.png").exists());
 }
+
+/// The quick run of the output tests: 32 px, one iteration, on the CPU.
+const QUICK: [&str; 6] = ["--backend", "cpu", "--size", "32", "--iterations", "1"];
+
+/// Asserts that `bytes` are exactly one 32×21 PNG carrying the run's recipe.
+fn assert_png_with_recipe(bytes: &[u8]) {
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    // Nothing after the PNG's last chunk: no message reached stdout.
+    assert!(
+        bytes.ends_with(b"IEND\xae\x42\x60\x82"),
+        "bytes after the PNG"
+    );
+    let image = image::load_from_memory_with_format(bytes, image::ImageFormat::Png).unwrap();
+    assert_eq!((image.width(), image.height()), (32, 21));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("stdout.png");
+    std::fs::write(&file, bytes).unwrap();
+    let recipe = nst::recipe::Recipe::read(&file).unwrap();
+    assert_eq!(recipe.backend, "cpu");
+}
+
+#[test]
+fn the_image_can_go_to_standard_output() {
+    // `Output` captures stdout through a pipe: `/dev/stdout` is that FIFO. A twin link in a
+    // temporary folder goes first, so that a build which replaced the link instead of writing
+    // through it fails there, not by replacing this machine's `/dev/stdout` (as root).
+    let dir = tempfile::tempdir().unwrap();
+    let twin = dir.path().join("stdout");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/proc/self/fd/1", &twin).unwrap();
+    let mut outputs = vec!["-"];
+    if cfg!(unix) && Path::new("/proc/self/fd/1").exists() {
+        outputs.extend([twin.to_str().unwrap(), "/dev/stdout"]);
+    }
+    for output in outputs {
+        let run = nst(&[&QUICK[..], &["-o", output]].concat());
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(run.status.success(), "{output}: {stderr}");
+        assert_png_with_recipe(&run.stdout);
+        assert!(stderr.contains("nst: wrote "), "{stderr}");
+    }
+    #[cfg(unix)]
+    assert!(std::fs::symlink_metadata(&twin).unwrap().is_symlink());
+    let dash = nst(&[&QUICK[..], &["-o", "-"]].concat());
+    let stderr = String::from_utf8_lossy(&dash.stderr);
+    assert!(
+        stderr.contains("nst: wrote standard output (32×21"),
+        "{stderr}"
+    );
+    // No file named `-` was made.
+    assert!(!Path::new("-").exists());
+}
+
+#[test]
+fn standard_output_takes_one_output_and_no_snapshots() {
+    let both = nst(&["-o", "-", "--log-json", "-"]);
+    assert_one_line_error(&both, "only one of -o, --sheet and --log-json can be `-`");
+    assert!(both.stdout.is_empty());
+    let snapshots = nst(&["-o", "-", "--save-every", "1"]);
+    assert_one_line_error(&snapshots, "--save-every names its snapshots after -o");
+    assert!(snapshots.stdout.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_output_stays_a_link_and_its_target_gets_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.png");
+    std::fs::write(&real, b"the previous result").unwrap();
+    let link = dir.path().join("link.png");
+    std::os::unix::fs::symlink("real.png", &link).unwrap();
+    let run = nst(&[&QUICK[..], &["-o", link.to_str().unwrap()]].concat());
+    assert!(run.status.success(), "{run:?}");
+    let metadata = std::fs::symlink_metadata(&link).unwrap();
+    assert!(metadata.file_type().is_symlink());
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("real.png"));
+    assert_png_with_recipe(&std::fs::read(&real).unwrap());
+    assert_eq!(names(dir.path()), ["link.png", "real.png"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_checkpoint_on_a_stream_or_in_a_missing_folder_fails_before_the_run() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.png");
+    let out = out.to_str().unwrap();
+    let fifo = dir.path().join("run.ckpt");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+    // One line: refused before the backend opens (which says `running on`).
+    let run = nst(&[
+        &QUICK[..],
+        &["--checkpoint", fifo.to_str().unwrap(), "-o", out],
+    ]
+    .concat());
+    let line = assert_one_line_error(&run, "is a FIFO; a checkpoint is rewritten");
+    assert!(line.contains("must be a regular file"), "{line}");
+    let file_type = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(file_type.is_fifo());
+
+    if Path::new("/dev/full").exists() {
+        let run = nst(&[&QUICK[..], &["--checkpoint", "/dev/full", "-o", out]].concat());
+        assert_one_line_error(&run, "/dev/full is a character device");
+        let file_type = std::fs::symlink_metadata("/dev/full").unwrap().file_type();
+        assert!(file_type.is_char_device());
+    }
+
+    let missing = dir.path().join("missing/run.ckpt");
+    let run = nst(&[
+        &QUICK[..],
+        &["--checkpoint", missing.to_str().unwrap(), "-o", out],
+    ]
+    .concat());
+    let line = assert_one_line_error(&run, "--checkpoint: cannot write");
+    assert!(line.contains("missing/run.ckpt"), "{line}");
+    // The reason, once.
+    assert_eq!(line.matches("No such file").count(), 1, "{line}");
+    assert_eq!(names(dir.path()), ["run.ckpt"]);
+}
+
+/// Whether this process runs as root, from `/proc/self/status`'s `Uid:` line.
+fn is_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"));
+    uid.and_then(|uid| uid.split_whitespace().next()) == Some("0")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_character_device_output_survives_a_run() {
+    use std::os::unix::fs::FileTypeExt;
+
+    if !is_root() {
+        eprintln!("skipped: not root, so mknod cannot make a device node");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let null = dir.path().join("null");
+    let made = Command::new("mknod")
+        .arg(&null)
+        .args(["c", "1", "3"])
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mknod failed (no CAP_MKNOD in this container?)");
+        return;
+    }
+    if let Err(e) = std::fs::OpenOptions::new().write(true).open(&null) {
+        eprintln!("skipped: the device node cannot be opened here ({e}: a nodev mount?)");
+        return;
+    }
+    let null = null.to_str().unwrap();
+    let run = nst(&[&QUICK[..], &["-o", null, "--log-json", null]].concat());
+    assert!(run.status.success(), "{run:?}");
+    let file_type = std::fs::symlink_metadata(null).unwrap().file_type();
+    assert!(file_type.is_char_device(), "the device node was replaced");
+    assert_eq!(names(dir.path()), ["null"]);
+}
