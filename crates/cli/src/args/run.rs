@@ -14,7 +14,8 @@ use super::model::{ModelArgs, override_with};
 pub struct RunArgs {
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Output image; the format follows the extension. PNGs carry the run's recipe.
+    /// Output image; the format follows the extension. PNGs carry the run's recipe. `-` is
+    /// standard output, as a PNG (so is a pipe or device without an extension, /dev/stdout).
     #[arg(short, long, default_value = "stylized.png")]
     pub output: PathBuf,
     /// Number of iterations (at the final scale, with --multiscale) [fast: 8, normalized: 100,
@@ -79,7 +80,7 @@ pub struct RunArgs {
     /// --iterations].
     #[arg(long)]
     pub iterations_per_scale: Option<usize>,
-    /// Write one JSON line per iteration (losses, elapsed time) to this file.
+    /// Write one JSON line per iteration (losses, elapsed time) to this file (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub log_json: Option<PathBuf>,
     /// Also write the image every N iterations, as OUTPUT-NNNN.EXT.
@@ -90,7 +91,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "GIB")]
     pub max_memory: Option<f64>,
     /// Keep the run's state in FILE (written atomically every --checkpoint-every iterations
-    /// and on Ctrl-C): `nst resume FILE` continues it after a crash.
+    /// and on Ctrl-C): `nst resume FILE` continues it after a crash. FILE must be a regular
+    /// file or a new path (a symlink to one), not a pipe or device.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
     /// Iterations between checkpoints.
