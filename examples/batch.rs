@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             let result = session.run(&content, &style)?;
             let name = photo.file_stem().unwrap_or(photo.as_os_str());
             let target = out.join(name).with_extension("png");
-            nst::io::save_atomic(&result, &target)?;
+            nst::io::save(&result, &target)?;
             println!("{} -> {}", photo.display(), target.display());
             Ok(())
         })?;

@@ -12,10 +12,10 @@ pub const STYLE_JPEG: &[u8] = include_bytes!("../assets/starry_night.jpg");
 
 /// The default content image, decoded.
 pub fn content() -> Result<RgbImage, Error> {
-    Ok(crate::io::decode_rgb(CONTENT_PNG)?)
+    crate::io::decode_rgb(CONTENT_PNG)
 }
 
 /// The default style image, decoded.
 pub fn style() -> Result<RgbImage, Error> {
-    Ok(crate::io::decode_rgb(STYLE_JPEG)?)
+    crate::io::decode_rgb(STYLE_JPEG)
 }

@@ -1,4 +1,4 @@
-use PathBuf;
+use std::path::PathBuf;
 
 use crate::io::DecodeError;
 

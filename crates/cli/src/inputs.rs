@@ -50,10 +50,10 @@ impl Inputs {
 
     /// The recipe of running `session` on these inputs.
     pub fn recipe(&self, session: &StyleTransfer, backend: Backend) -> Result<Recipe> {
-        let weights = match session.weights().file()? {
-            Some(path) => Some(std::path::absolute(&path).unwrap_or(path)),
-            None => None,
-        };
+        let weights = session
+            .weights()
+            .file()?
+            .map(|path| std::path::absolute(&path).unwrap_or(path));
         Ok(Recipe {
             nst_version: env!("CARGO_PKG_VERSION").to_owned(),
             config: session.config().clone(),

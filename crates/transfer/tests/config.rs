@@ -24,7 +24,7 @@ fn defaults_are_the_fast_preset() {
     );
     assert_eq!(cfg.optimizer(), Optimizer::Lbfgs);
     assert_eq!(cfg.weighting(), Weighting::Initial);
-    let multiscale = cfg.multiscale().clone().unwrap();
+    let multiscale = cfg.multiscale().unwrap();
     assert_eq!(
         (multiscale.start, multiscale.iterations_per_scale),
         (128, Some(16))
@@ -45,7 +45,7 @@ fn defaults_are_the_fast_preset() {
         (
             normalized.style_weight(),
             normalized.iterations(),
-            normalized.multiscale().clone()
+            normalized.multiscale()
         ),
         (10.0, 100, None)
     );
@@ -171,9 +171,9 @@ fn the_config_round_trips_through_json() {
 fn the_gatys_preset_is_the_paper_as_neural_style_runs_it() {
     let cfg = Preset::Gatys.config();
     let names = |layers: &[Layer]| layers.iter().map(|l| l.name()).collect::<Vec<_>>();
-    assert_eq!(names(&cfg.content_layers()), ["conv4_2"]);
+    assert_eq!(names(cfg.content_layers()), ["conv4_2"]);
     assert_eq!(
-        names(&cfg.style_layers()),
+        names(cfg.style_layers()),
         ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
     );
     assert!(cfg.gram_normalize());
