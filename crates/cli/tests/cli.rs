@@ -476,6 +476,73 @@ fn a_recipe_records_the_run_and_reruns_to_identical_bytes() {
     assert!(!dir.path().join("third.png").exists());
 }
 
+/// Recipes written before nst 0.2 kept the weights' path, the tile and the initial image's
+/// path in the configuration. A run's recipe rewritten in that form reads back and reruns to
+/// the run's bytes.
+#[test]
+fn a_recipe_in_the_old_form_reruns_to_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let content = fixture("score_content.png");
+    let style = fixture("score_style.png");
+    let init = fixture("score_image.png");
+    let output = nst(&[
+        "--backend",
+        "cpu",
+        "--preset",
+        "normalized",
+        "--content",
+        content.to_str().unwrap(),
+        "--style",
+        style.to_str().unwrap(),
+        "--init",
+        init.to_str().unwrap(),
+        "--size",
+        "48",
+        "--tile",
+        "32",
+        "--iterations",
+        "3",
+        "-o",
+        &path("out.png"),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = nst(&["recipe", &path("out.png")]);
+    let mut recipe: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(recipe["config"]["init"], "image");
+    assert_eq!(recipe["tile"], 32);
+    assert_eq!(recipe["init_image"]["path"], init.to_str().unwrap());
+
+    // The old form: the three moved back into the configuration, the initial image unhashed.
+    let old = recipe.as_object_mut().unwrap();
+    let (tile, weights) = (old.remove("tile").unwrap(), old.remove("weights").unwrap());
+    let init_path = old.remove("init_image").unwrap()["path"].clone();
+    let config = old["config"].as_object_mut().unwrap();
+    config.insert("tile".into(), tile);
+    config.insert("weights".into(), weights);
+    config.insert("init".into(), serde_json::json!({ "image": init_path }));
+    let image = nst::io::load_rgb(Path::new(&path("out.png"))).unwrap();
+    let old_json = serde_json::to_string_pretty(&recipe).unwrap();
+    nst::io::save_with_text(&image, Path::new(&path("old.png")), &[(nst::recipe::PNG_KEY, &old_json)])
+        .unwrap();
+
+    let rerun = nst(&["recipe", &path("old.png"), "--rerun", &path("again.png")]);
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(
+        nst::io::load_rgb(Path::new(&path("again.png"))).unwrap(),
+        image,
+        "the old recipe reruns to the run's pixels"
+    );
+}
+
 #[test]
 fn an_image_without_a_recipe_is_a_one_line_error() {
     let output = nst(&["recipe", fixture("score_content.png").to_str().unwrap()]);
