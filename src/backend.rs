@@ -98,7 +98,7 @@ impl std::str::FromStr for Backend {
 pub struct Selected {
     /// The backend that was opened (never [`Backend::Auto`]).
     pub backend: Backend,
-    /// The device to put in [`StyleTransferConfig::device`](crate::StyleTransferConfig).
+    /// The device to give [`StyleTransfer::with_device`](crate::StyleTransfer::with_device).
     pub device: Device,
     /// The hardware, as the driver names it, e.g. `NVIDIA H100 80GB HBM3`.
     pub hardware: String,

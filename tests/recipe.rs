@@ -34,12 +34,23 @@ fn reading_a_recipe_opens_none_of_the_files_it_names() {
         Some(PathBuf::from("/nonexistent/style.png"))
     );
     assert_eq!(*recipe.config.init(), Init::Image);
-    let init = recipe.init_image.expect("the initial image moved to the recipe");
+    let init = recipe
+        .init_image
+        .expect("the initial image moved to the recipe");
     assert_eq!(init.path.as_deref(), Some(not_an_image.as_path()));
-    assert_eq!(init.sha256, "", "old recipes did not hash the initial image");
+    assert_eq!(
+        init.sha256, "",
+        "old recipes did not hash the initial image"
+    );
     assert_eq!(recipe.tile, Some(256));
-    assert_eq!(recipe.weights, Some(PathBuf::from("/nonexistent/vgg16.onnx")));
-    assert_eq!(recipe.config, Preset::Gatys.builder().init(Init::Image).build().unwrap());
+    assert_eq!(
+        recipe.weights,
+        Some(PathBuf::from("/nonexistent/vgg16.onnx"))
+    );
+    assert_eq!(
+        recipe.config,
+        Preset::Gatys.builder().init(Init::Image).build().unwrap()
+    );
 }
 
 /// A recipe's configuration is validated as it is read: one that no run could use is refused.
@@ -65,7 +76,10 @@ fn the_gallerys_old_recipes_read() {
     let gallery = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/gallery");
     for name in ["fast.png", "gatys.png", "masked.png"] {
         let recipe = Recipe::read(&gallery.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(recipe.weights.is_some(), "{name}: the weights' path moved out of the config");
+        assert!(
+            recipe.weights.is_some(),
+            "{name}: the weights' path moved out of the config"
+        );
         assert_eq!(recipe.weights_sha256, nst::weights::ONNX_SHA256, "{name}");
     }
 }

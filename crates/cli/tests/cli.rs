@@ -527,8 +527,12 @@ fn a_recipe_in_the_old_form_reruns_to_identical_bytes() {
     config.insert("init".into(), serde_json::json!({ "image": init_path }));
     let image = nst::io::load_rgb(Path::new(&path("out.png"))).unwrap();
     let old_json = serde_json::to_string_pretty(&recipe).unwrap();
-    nst::io::save_with_text(&image, Path::new(&path("old.png")), &[(nst::recipe::PNG_KEY, &old_json)])
-        .unwrap();
+    nst::io::save_with_text(
+        &image,
+        Path::new(&path("old.png")),
+        &[(nst::recipe::PNG_KEY, &old_json)],
+    )
+    .unwrap();
 
     let rerun = nst(&["recipe", &path("old.png"), "--rerun", &path("again.png")]);
     assert!(

@@ -5,7 +5,7 @@
 use nst_losses::Window;
 use nst_vgg16::Layer;
 
-/// How an image is cut into tiles (see [`StyleTransferConfig::tile`](crate::StyleTransferConfig::tile)).
+/// How an image is cut into tiles (see [`StyleTransfer::with_tile`](crate::StyleTransfer::with_tile)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tiling {
     /// The side a tile owns, a multiple of `align`.
