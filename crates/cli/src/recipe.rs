@@ -33,13 +33,16 @@ pub fn recipe_session(recipe: &Recipe, backend: Backend) -> Result<(StyleTransfe
         _ => WeightsSource::Cache,
     };
     let (session, _) = load_session(recipe.config.clone(), backend, weights)?;
-    let weights = session.model()?;
-    if weights.weights_sha256() != recipe.weights_sha256 {
-        anyhow::bail!(
-            "the weights have sha256 {}, but the recipe was made with {}",
-            weights.weights_sha256(),
-            recipe.weights_sha256
-        );
+    let actual = session.model()?.weights_sha256().to_owned();
+    if actual != recipe.weights_sha256 {
+        // The same error as a changed input's.
+        let path = session.weights().file()?.unwrap_or_default();
+        return Err(nst::Error::Changed {
+            path,
+            actual,
+            expected: recipe.weights_sha256.clone(),
+        }
+        .into());
     }
     Ok((inputs.onto(session.with_tile(recipe.tile)), inputs))
 }
