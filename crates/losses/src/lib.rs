@@ -1,8 +1,12 @@
 //! The losses of neural style transfer (Gatys et al., 2016), on Burn tensors of any device.
 //!
 //! - [`ContentLoss`]: mean squared difference between activations.
-//! - [`StyleLoss`]: mean squared difference between [`gram`] matrices.
-//! - [`GuidedStyleLoss`]: the style loss per masked region (Gatys et al., 2017).
+//! - [`GramLoss`]: mean squared difference between [`gram`] matrices.
+//! - [`GuidedGramLoss`]: the Gram loss per masked region (Gatys et al., 2017).
+//! - [`W2Loss`]: the Wasserstein-2 distance between Gaussians fitted to the features.
+//! - [`SlicedLoss`]: the sliced Wasserstein distance between the features' distributions,
+//!   along [`directions`] drawn from a seed.
+//! - [`HistogramLoss`]: the distance to the features histogram-matched per channel.
 //! - [`TvLoss`]: total variation of the image, which suppresses high-frequency noise.
 //! - [`Window`]: a part of an activation; each loss splits into statistics that add up over
 //!   the windows of a partition (`partial`) and a value of their sum (`from_partials`), for
@@ -28,18 +32,30 @@
 #![warn(missing_docs)]
 
 mod content;
+mod directions;
+mod error;
 mod flex;
 mod gram;
-mod guided;
-mod style;
+mod gram_loss;
+mod guided_gram_loss;
+mod histogram;
+mod quantiles;
+mod sliced;
+mod symmetric;
 mod tv;
+mod w2;
 mod weighting;
 mod window;
 
 pub use content::ContentLoss;
+pub use directions::directions;
+pub use error::Error;
 pub use gram::{gram, gram_from_partials};
-pub use guided::GuidedStyleLoss;
-pub use style::StyleLoss;
+pub use gram_loss::GramLoss;
+pub use guided_gram_loss::GuidedGramLoss;
+pub use histogram::HistogramLoss;
+pub use sliced::SlicedLoss;
 pub use tv::TvLoss;
+pub use w2::{W2_EPS, W2Loss};
 pub use weighting::{NORMALIZATION_EPS, normalized_sum};
 pub use window::Window;

@@ -1,7 +1,7 @@
 //! Each loss against values worked out by hand on tiny tensors.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use nst_losses::{ContentLoss, StyleLoss, TvLoss, gram, normalized_sum};
+use nst_losses::{ContentLoss, GramLoss, TvLoss, gram, normalized_sum};
 
 fn device() -> Device {
     Device::flex()
@@ -41,7 +41,7 @@ fn style_loss_is_mean_squared_gram_difference() {
     // Style channels [0, 1] and [1, 0]: its Gram is the identity.
     let style = tensor(&[0.0, 1.0, 1.0, 0.0], [1, 2, 1, 2]);
     // gram(x) − I = [[4, 11], [11, 24]] → (16 + 121 + 121 + 576) / 4 = 208.5
-    let loss = StyleLoss::new(style, false).forward(x);
+    let loss = GramLoss::new(style, false).forward(x);
     assert_eq!(loss.into_scalar::<f32>(), 208.5);
 }
 
@@ -51,7 +51,7 @@ fn style_loss_accepts_a_style_of_another_size() {
     // A 1×1 style with channels (1, 1): Gram [[1, 1], [1, 1]].
     let style = tensor(&[1.0, 1.0], [1, 2, 1, 1]);
     // gram(x) − 1 = [[4, 10], [10, 24]] → (16 + 100 + 100 + 576) / 4 = 198
-    let loss = StyleLoss::new(style, false).forward(x);
+    let loss = GramLoss::new(style, false).forward(x);
     assert_eq!(loss.into_scalar::<f32>(), 198.0);
 }
 
@@ -94,20 +94,20 @@ fn normalized_sum_is_about_the_weights_and_scales_gradients() {
 
 #[test]
 fn guided_style_loss_weighs_each_region_by_its_mask() {
-    use nst_losses::GuidedStyleLoss;
+    use nst_losses::GuidedGramLoss;
     // Two channels over a 1×2 image; the left pixel is (1, 3), the right (2, 4).
     let x = tensor(&[1.0, 2.0, 3.0, 4.0], [1, 2, 1, 2]);
     let left = tensor(&[1.0, 0.0], [1, 1, 1, 2]);
     let target = Tensor::<3>::zeros([1, 2, 2], &device());
     // Only the left pixel: gram = [[1, 3], [3, 9]], divided by mean(m²) = 1/2, so
     // [[2, 6], [6, 18]]; against a zero target the mean square is (4 + 36 + 36 + 324) / 4.
-    let loss = GuidedStyleLoss::new(vec![(left, 0.5, target)], false).forward(x);
+    let loss = GuidedGramLoss::new(vec![(left, 0.5, target)], false).forward(x);
     assert_eq!(loss.into_scalar::<f32>(), 0.5 * 100.0);
 }
 
 #[test]
 fn guided_style_loss_has_no_gradient_where_every_mask_is_zero() {
-    use nst_losses::GuidedStyleLoss;
+    use nst_losses::GuidedGramLoss;
     let device = Device::flex().autodiff();
     let x = Tensor::<4>::from_data(
         TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], [1, 2, 1, 3]),
@@ -122,7 +122,7 @@ fn guided_style_loss_has_no_gradient_where_every_mask_is_zero() {
         TensorData::new(vec![1.0f32, 0.0, 0.0, 1.0], [1, 2, 2]),
         &device,
     );
-    let loss = GuidedStyleLoss::new(vec![(mask, 1.0, target)], false).forward(x.clone());
+    let loss = GuidedGramLoss::new(vec![(mask, 1.0, target)], false).forward(x.clone());
     let grads = loss.backward();
     let gradient = values(x.grad(&grads).unwrap());
     // Channel-major: pixels 0, 1, 2 of channel 0, then of channel 1.

@@ -2,7 +2,7 @@
 //! negative, and no input (NaN and infinities included) makes them panic.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use nst_losses::{ContentLoss, StyleLoss, TvLoss, normalized_sum};
+use nst_losses::{ContentLoss, GramLoss, TvLoss, normalized_sum};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -66,7 +66,7 @@ proptest! {
 
     #[test]
     fn style_loss_is_the_f64_gram_difference((shape, a, b) in pair(-10f32..10.0), normalize: bool) {
-        let loss = scalar(StyleLoss::new(tensor(&b, shape), normalize).forward(tensor(&a, shape)));
+        let loss = scalar(GramLoss::new(tensor(&b, shape), normalize).forward(tensor(&a, shape)));
         let (ga, gb) = (gram64(&a, shape, normalize), gram64(&b, shape, normalize));
         let squares: Vec<f64> = ga.iter().zip(&gb).map(|(x, y)| (x - y).powi(2)).collect();
         let expected = squares.iter().sum::<f64>() / squares.len() as f64;
@@ -97,7 +97,7 @@ proptest! {
     fn no_value_makes_a_loss_panic((shape, a, b) in pair(any::<f32>()), weight in any::<f64>()) {
         // NaN, infinities and subnormals go through; the results may be NaN, but nothing panics.
         let _ = scalar(ContentLoss::new(tensor(&b, shape)).forward(tensor(&a, shape)));
-        let _ = scalar(StyleLoss::new(tensor(&b, shape), true).forward(tensor(&a, shape)));
+        let _ = scalar(GramLoss::new(tensor(&b, shape), true).forward(tensor(&a, shape)));
         let _ = scalar(TvLoss.forward(tensor(&a, shape)));
         let terms = [(weight, TvLoss.forward(tensor(&a, shape)))];
         let _ = normalized_sum(terms).map(scalar);

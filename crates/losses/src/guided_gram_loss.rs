@@ -9,26 +9,26 @@ use crate::{Window, gram, gram_from_partials};
 /// `wᵣ` and target Gram matrix `Tᵣ`, the loss is
 /// `Σᵣ wᵣ · mean((gram(F ⊙ mᵣ) / mean(mᵣ²) − Tᵣ)²)`. Dividing by the mask's mean square gives
 /// a small region the same Gram scale as the whole image, so it still gets its style; a mask
-/// of ones is [`StyleLoss`](crate::StyleLoss). Where every mask is zero the loss has no
+/// of ones is [`GramLoss`](crate::GramLoss). Where every mask is zero the loss has no
 /// gradient.
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor};
-/// use nst_losses::{GuidedStyleLoss, StyleLoss, gram};
+/// use nst_losses::{GuidedGramLoss, GramLoss, gram};
 ///
 /// let device = Device::flex();
 /// let x = Tensor::<4>::from_floats([[[[1.0, 2.0]], [[3.0, 4.0]]]], &device);
 /// let style = Tensor::<4>::from_floats([[[[0.5, 1.0]], [[1.0, 0.0]]]], &device);
 /// let everywhere = Tensor::<4>::ones([1, 1, 1, 2], &device);
-/// let guided = GuidedStyleLoss::new(vec![(everywhere, 1.0, gram(style.clone(), false))], false);
-/// let plain = StyleLoss::new(style, false);
+/// let guided = GuidedGramLoss::new(vec![(everywhere, 1.0, gram(style.clone(), false))], false);
+/// let plain = GramLoss::new(style, false);
 /// assert_eq!(
 ///     guided.forward(x.clone()).into_scalar::<f32>(),
 ///     plain.forward(x).into_scalar::<f32>()
 /// );
 /// ```
 #[derive(Debug, Clone)]
-pub struct GuidedStyleLoss {
+pub struct GuidedGramLoss {
     regions: Vec<Region>,
     normalize: bool,
 }
@@ -43,7 +43,7 @@ struct Region {
     target: Tensor<3>,
 }
 
-impl GuidedStyleLoss {
+impl GuidedGramLoss {
     /// A loss over `(mask, weight, target Gram)` regions; `normalize` as for
     /// [`gram`](crate::gram). A region whose mask is zero everywhere is left out.
     pub fn new(regions: Vec<(Tensor<4>, f64, Tensor<3>)>, normalize: bool) -> Self {

@@ -4,12 +4,12 @@ use crate::{gram, gram_from_partials};
 
 /// Mean squared error between the Gram matrix of an activation and a fixed target Gram matrix.
 #[derive(Debug, Clone)]
-pub struct StyleLoss {
+pub struct GramLoss {
     target: Tensor<3>,
     normalize: bool,
 }
 
-impl StyleLoss {
+impl GramLoss {
     /// A loss towards the Gram matrix of `style`, a `[N, C, H, W]` activation (the style
     /// image may have any size).
     pub fn new(style: Tensor<4>, normalize: bool) -> Self {

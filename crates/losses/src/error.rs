@@ -1,0 +1,34 @@
+//! What can go wrong while evaluating a loss.
+
+use burn::tensor::TensorReadError;
+
+/// An error of a loss that reads statistics back from the device to compute on the host.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The device could not return a statistic.
+    #[error("cannot read the {what} back from the device")]
+    ReadBack {
+        /// Which statistic.
+        what: &'static str,
+        /// The device's error.
+        #[source]
+        source: TensorReadError,
+    },
+    /// A symmetric eigendecomposition did not converge (a covariance with non-finite entries).
+    #[error("the eigendecomposition of a {size}×{size} covariance matrix did not converge")]
+    Eigen {
+        /// The matrix's side.
+        size: usize,
+    },
+}
+
+/// `tensor`'s values as `f64` on the host.
+pub(crate) fn read<const D: usize>(
+    tensor: burn::tensor::Tensor<D>,
+    what: &'static str,
+) -> Result<Vec<f64>, Error> {
+    tensor
+        .try_into_vec_as::<f64>()
+        .map_err(|source| Error::ReadBack { what, source })
+}

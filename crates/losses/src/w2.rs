@@ -1,0 +1,125 @@
+use burn::tensor::{Tensor, TensorData};
+use faer::Mat;
+
+use crate::error::read;
+use crate::symmetric::{sqrt, trace_sqrt_product};
+use crate::{Error, gram};
+
+/// The ridge added to both covariances, which keeps their square roots well conditioned
+/// (crowsonkb's style-transfer-pytorch uses the same).
+pub const W2_EPS: f64 = 1e-4;
+
+/// Eigenvalues of `A Σ A` below this are raised to it in the gradient's `(A Σ A)^-½`: the
+/// ridge bounds them below by `W2_EPS²` in exact arithmetic.
+const EIGEN_FLOOR: f64 = W2_EPS * W2_EPS * 1e-2;
+
+/// The squared Wasserstein-2 distance between Gaussians fitted to an activation's pixels and
+/// a target's, divided by the channel count `C`:
+/// `‖μ − μₛ‖² / C + tr(Σ + Σₛ − 2 (Σₛ^½ Σ Σₛ^½)^½) / C`, with
+/// `Σ = FᵀF/N − μμᵀ + εI` (ε = [`W2_EPS`]).
+///
+/// The target's square root `Σₛ^½` is computed once. At every evaluation the covariance is
+/// read back to the host, where `(Σₛ^½ Σ Σₛ^½)^½`'s trace and its gradient
+/// `Σₛ^½ (Σₛ^½ Σ Σₛ^½)^-½ Σₛ^½ / 2` come from one `f64` symmetric eigendecomposition (`faer`);
+/// the gradient flows back into the graph through a surrogate term.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use nst_losses::W2Loss;
+///
+/// let device = Device::flex();
+/// // One channel: the distance is (μ₁ − μ₂)² + (σ₁ − σ₂)².
+/// let style = Tensor::<4>::from_floats([[[[1.0, 3.0]]]], &device); // μ 2, σ² 1 (+ε)
+/// let image = Tensor::<4>::from_floats([[[[0.0, 4.0, 0.0, 4.0]]]], &device); // μ 2, σ² 4 (+ε)
+/// let loss = W2Loss::new(style).unwrap().forward(image).unwrap();
+/// let (s1, s2) = ((1.0f64 + 1e-4).sqrt(), (4.0f64 + 1e-4).sqrt());
+/// assert!((loss.into_scalar::<f64>() - (s2 - s1).powi(2)).abs() < 1e-5);
+/// ```
+#[derive(Debug, Clone)]
+pub struct W2Loss {
+    /// The target's mean, `[1, 1, C]`.
+    mean: Tensor<3>,
+    /// `Σₛ^½`.
+    root: Mat<f64>,
+    /// `tr Σₛ`.
+    trace: f64,
+}
+
+impl W2Loss {
+    /// A loss towards the statistics of `style`, a `[1, C, H, W]` activation of any size.
+    pub fn new(style: Tensor<4>) -> Result<Self, Error> {
+        let [_, _, h, w] = style.dims();
+        let [sum, second] = Self::partial(style.detach());
+        let pixels = (h * w) as f64;
+        Self::from_moments(sum.div_scalar(pixels), second.div_scalar(pixels))
+    }
+
+    /// A loss towards a mean `[1, 1, C]` and raw second moment `FᵀF/N` `[1, C, C]`, such as
+    /// a blend of several styles' (both are linear in the pixels, unlike the covariance).
+    pub fn from_moments(mean: Tensor<3>, second: Tensor<3>) -> Result<Self, Error> {
+        let [_, _, channels] = mean.dims();
+        let (m, s) = (read(mean.clone(), "mean")?, read(second, "second moment")?);
+        let sigma = Mat::from_fn(channels, channels, |i, j| {
+            s[i * channels + j] - m[i] * m[j] + if i == j { W2_EPS } else { 0.0 }
+        });
+        let trace = (0..channels).map(|i| sigma[(i, i)]).sum();
+        Ok(Self {
+            mean: mean.detach(),
+            root: sqrt(sigma.as_ref())?,
+            trace,
+        })
+    }
+
+    /// The distance for a whole `[1, C, H, W]` activation, as a one-element tensor.
+    pub fn forward(&self, x: Tensor<4>) -> Result<Tensor<1>, Error> {
+        let [_, _, h, w] = x.dims();
+        let [sum, second] = Self::partial(x);
+        self.from_partials(sum, second, h * w)
+    }
+
+    /// The sums over `x`'s pixels of `F` (`[1, 1, C]`) and of `FᵀF` (`[1, C, C]`), for `x` a
+    /// part of an activation: both add up over a partition of the grid.
+    pub fn partial(x: Tensor<4>) -> [Tensor<3>; 2] {
+        let [n, c, _, _] = x.dims();
+        let sum = x.clone().sum_dim(3).sum_dim(2).reshape([n, 1, c]);
+        [sum, gram(x, false)]
+    }
+
+    /// The distance from the [`partial`](Self::partial) sums added up over the whole grid of
+    /// `pixels` points.
+    pub fn from_partials(
+        &self,
+        sum: Tensor<3>,
+        second: Tensor<3>,
+        pixels: usize,
+    ) -> Result<Tensor<1>, Error> {
+        let [_, _, channels] = sum.dims();
+        let (n, c) = (pixels as f64, channels as f64);
+        let dtype = sum.dtype();
+        let device = sum.device();
+        let mean = sum.div_scalar(n);
+        let centred = mean.clone().swap_dims(1, 2).matmul(mean.clone());
+        let sigma = second.div_scalar(n) - centred;
+        let means = (mean - self.mean.clone().cast(dtype)).square().sum();
+        let s = read(sigma.clone().detach(), "covariance")?;
+        let host = Mat::from_fn(channels, channels, |i, j| {
+            s[i * channels + j] + if i == j { W2_EPS } else { 0.0 }
+        });
+        let (cross, half) = trace_sqrt_product(self.root.as_ref(), host.as_ref(), EIGEN_FLOOR)?;
+        // The gradient of tr Σ − 2 tr(Σₛ^½ Σ Σₛ^½)^½ by Σ: I − Σₛ^½ (Σₛ^½ Σ Σₛ^½)^-½ Σₛ^½.
+        let gradient: Vec<f64> = (0..channels * channels)
+            .map(|k| {
+                let (i, j) = (k / channels, k % channels);
+                f64::from(u8::from(i == j)) - 2.0 * half[(i, j)]
+            })
+            .collect();
+        let gradient =
+            Tensor::<3>::from_data(TensorData::new(gradient, [1, channels, channels]), &device)
+                .cast(dtype);
+        // Zero, with that gradient: the trace terms' value is the host's.
+        let surrogate = (gradient * (sigma.clone() - sigma.detach())).sum();
+        let trace = (0..channels).map(|i| host[(i, i)]).sum::<f64>();
+        let constant = trace + self.trace - 2.0 * cross;
+        Ok((means + surrogate.add_scalar(constant)).div_scalar(c))
+    }
+}
