@@ -4,14 +4,15 @@
 //! By default it times the CPU (`flex`) and any hardware GPU (CUDA, then wgpu). Choose with
 //! environment variables, e.g. `NST_BENCH_BACKENDS=cpu,wgpu,ndarray NST_BENCH_SIZES=256
 //! cargo bench`; `ndarray` and software wgpu adapters (lavapipe) are slow, so they run only
-//! when named. `NST_BENCH_SAMPLES` and `NST_BENCH_WARMUP` set the repeats. `nst bench` does
-//! the same from the installed binary.
+//! when named. `NST_BENCH_SAMPLES` and `NST_BENCH_WARMUP` set the repeats.
+//! `NST_BENCH_STYLE_LOSSES=gram,w2,sliced` times each style loss in turn (default `gram`), so
+//! their ratios come from one run. `nst bench` does the same from the installed binary.
 
 use std::process::ExitCode;
 use std::str::FromStr;
 
 use nst::bench::{Measurement, Repeats, measure};
-use nst::{Backend, Preset, WeightsSource};
+use nst::{Backend, Preset, StyleLoss, WeightsSource};
 
 fn main() -> ExitCode {
     match run() {
@@ -44,6 +45,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         warmup: list("NST_BENCH_WARMUP", &defaults.warmup.to_string())?[0],
         samples: list("NST_BENCH_SAMPLES", &defaults.samples.to_string())?[0],
     };
+    let losses: Vec<StyleLoss> = list("NST_BENCH_STYLE_LOSSES", "gram")?;
     // One normalised-descent iteration: one forward and one backward pass.
     let config = Preset::Normalized.config();
     let weights = WeightsSource::Path(nst::weights::fetch(|_| {})?);
@@ -64,9 +66,20 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         done.push(selected.backend);
-        measure(&selected, &config, &weights, (&sides, None), repeats, |m| {
-            println!("{m}")
-        })?;
+        for &loss in &losses {
+            let config = config.to_builder().style_loss(loss).build()?;
+            measure(
+                &selected,
+                &config,
+                &weights,
+                (&sides, None),
+                repeats,
+                |m| match losses.len() {
+                    1 => println!("{m}"),
+                    _ => println!("{}", m.labelled(&format!("{} style loss", loss.name()))),
+                },
+            )?;
+        }
     }
     Ok(())
 }

@@ -71,6 +71,14 @@ impl Measurement {
         self.gflop / (self.median_ms / 1e3)
     }
 
+    /// This measurement with `label` after the device (such as the style loss timed).
+    pub fn labelled(&self, label: &str) -> Self {
+        Self {
+            device: format!("{}, {label}", self.device),
+            ..self.clone()
+        }
+    }
+
     /// The header of the Markdown table that [`Display`](fmt::Display) writes rows of.
     pub const TABLE_HEADER: &str = "| device | image | ms/iteration | GFLOP | GFLOP/s | peak memory |\n\
                                     |---|---|---:|---:|---:|---:|";

@@ -45,9 +45,9 @@ pub use backend::{Backend, Selected};
 pub use error::Error;
 pub use nst_transfer::{
     Cause, Checkpoint, Control, Flavour, Init, LastImage, Layer, Losses, MemoryEstimate,
-    MultiScale, Optimizer, Pooling, PreserveColors, Preset, Progress, Scores, StyleMasks,
-    StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder, Term, TermScore, Vgg16,
-    Weighting, WeightsSource,
+    MultiScale, Optimizer, Pooling, PreserveColors, Preset, Progress, Scores, StyleLoss,
+    StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder, Term, TermScore,
+    Vgg16, Weighting, WeightsSource,
 };
 
 /// The README's examples, compiled as doc tests.

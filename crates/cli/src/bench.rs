@@ -27,9 +27,20 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     for backend in backends {
         let selected = open_backend(backend)?;
         let sizes = (args.sizes.as_slice(), args.tile);
-        measure(&selected, &config, &weights, sizes, repeats, |m| {
-            println!("{m}")
-        })?;
+        for &loss in &args.style_loss {
+            let config = config.to_builder().style_loss(loss).build()?;
+            measure(
+                &selected,
+                &config,
+                &weights,
+                sizes,
+                repeats,
+                |m| match args.style_loss.len() {
+                    1 => println!("{m}"),
+                    _ => println!("{}", m.labelled(&format!("{} style loss", loss.name()))),
+                },
+            )?;
+        }
     }
     Ok(())
 }

@@ -16,6 +16,10 @@ pub enum Error {
     #[error(transparent)]
     Weights(#[from] nst_vgg16::Error),
 
+    /// A loss computed on the host failed (a read-back, an eigendecomposition).
+    #[error(transparent)]
+    Loss(#[from] nst_losses::Error),
+
     /// A model given to the session does not fit it.
     #[error("the model {0}")]
     Model(String),

@@ -82,7 +82,7 @@ mod prepare;
 mod session;
 
 pub use config::{
-    Init, MultiScale, Optimizer, PreserveColors, Preset, StyleTransferConfig,
+    Init, MultiScale, Optimizer, PreserveColors, Preset, StyleLoss, StyleTransferConfig,
     StyleTransferConfigBuilder, Weighting,
 };
 pub use error::{Cause, Error, LastImage};

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use nst::transfer::Preset;
+use nst::transfer::{Preset, StyleLoss};
 use nst::{Backend, Layer, StyleTransferConfig};
 
 pub use model::ModelArgs;
@@ -96,6 +96,14 @@ pub struct BenchArgs {
     /// Evaluate in tiles of N×N pixels (see `nst --help`).
     #[arg(long, value_name = "N")]
     pub tile: Option<u32>,
+    /// Style losses to time in turn at each size (gram, w2, sliced), for ratios from one run.
+    #[arg(
+        long,
+        value_name = "LOSS,..",
+        value_delimiter = ',',
+        default_value = "gram"
+    )]
+    pub style_loss: Vec<StyleLoss>,
 }
 
 impl BenchArgs {

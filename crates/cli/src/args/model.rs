@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use nst::transfer::Preset;
+use nst::transfer::{Preset, StyleLoss};
 use nst::{
     Backend, Flavour, Layer, Pooling, StyleTransferConfig, StyleTransferConfigBuilder,
     WeightsSource,
@@ -56,6 +56,20 @@ pub struct ModelArgs {
     /// One weight per style layer.
     #[arg(long, value_name = "W,..", value_delimiter = ',')]
     pub style_layer_weights: Option<Vec<f64>>,
+    /// What the style term matches at each style layer: gram (Gram matrices), w2
+    /// (Wasserstein-2 between Gaussians fitted to the features: means and covariances) or
+    /// sliced (sliced Wasserstein: whole distributions along random directions, one style
+    /// image, no tiles) [every preset: gram].
+    #[arg(long, value_name = "LOSS")]
+    pub style_loss: Option<StyleLoss>,
+    /// Weight of the histogram term (Risser et al. 2017: each channel's distance to its
+    /// histogram matched to the style's), which adds to the style term; 0 leaves it out
+    /// [every preset: 0].
+    #[arg(long, value_name = "W")]
+    pub histogram_weight: Option<f64>,
+    /// Layers of the histogram term, by name or index [conv1_1,conv4_1].
+    #[arg(long, value_name = "L,..")]
+    pub histogram_layers: Option<String>,
     /// Divide each Gram matrix by H·W·C [fast, normalized: false, gatys: true].
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub gram_normalize: Option<bool>,
@@ -114,6 +128,12 @@ impl ModelArgs {
             Builder::style_blend,
         );
         builder = override_with(builder, self.gram_normalize, Builder::gram_normalize);
+        builder = override_with(builder, self.style_loss, Builder::style_loss);
+        builder = override_with(builder, self.histogram_weight, Builder::histogram_weight);
+        if let Some(list) = &self.histogram_layers {
+            builder =
+                builder.histogram_layers(Layer::parse_list(list).context("--histogram-layers")?);
+        }
         Ok(builder)
     }
 

@@ -2,7 +2,9 @@
 
 use nst_vgg16::{Flavour, Layer, Pooling};
 
-use crate::{Error, Init, MultiScale, Optimizer, PreserveColors, StyleTransferConfig, Weighting};
+use crate::{
+    Error, Init, MultiScale, Optimizer, PreserveColors, StyleLoss, StyleTransferConfig, Weighting,
+};
 
 /// Builds a [`StyleTransferConfig`] from the defaults, validating it at the end.
 ///
@@ -60,6 +62,12 @@ impl StyleTransferConfigBuilder {
         content_layers: Vec<Layer>,
         /// Sets [`StyleTransferConfig::style_layers`].
         style_layers: Vec<Layer>,
+        /// Sets [`StyleTransferConfig::style_loss`].
+        style_loss: StyleLoss,
+        /// Sets [`StyleTransferConfig::histogram_weight`].
+        histogram_weight: f64,
+        /// Sets [`StyleTransferConfig::histogram_layers`].
+        histogram_layers: Vec<Layer>,
         /// Sets [`StyleTransferConfig::style_layer_weights`].
         style_layer_weights: Option<Vec<f64>>,
         /// Sets [`StyleTransferConfig::content_weight`].
@@ -112,6 +120,11 @@ impl StyleTransferConfigBuilder {
     /// Sets the style layers from a comma-separated list of names or indices.
     pub fn style_layers_by_name(self, list: &str) -> Self {
         self.parse_layers(list, |config, layers| config.style_layers = layers)
+    }
+
+    /// Sets the histogram layers from a comma-separated list of names or indices.
+    pub fn histogram_layers_by_name(self, list: &str) -> Self {
+        self.parse_layers(list, |config, layers| config.histogram_layers = layers)
     }
 
     fn parse_layers(

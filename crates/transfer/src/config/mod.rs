@@ -7,6 +7,7 @@ mod multiscale;
 mod optimizer;
 mod preserve_colors;
 mod preset;
+mod style_loss;
 mod weighting;
 
 pub use builder::StyleTransferConfigBuilder;
@@ -15,6 +16,7 @@ pub use multiscale::MultiScale;
 pub use optimizer::Optimizer;
 pub use preserve_colors::PreserveColors;
 pub use preset::Preset;
+pub use style_loss::StyleLoss;
 pub use weighting::Weighting;
 
 use nst_vgg16::{Flavour, Layer, Pooling};
@@ -35,8 +37,15 @@ use crate::Error;
 pub struct StyleTransferConfig {
     /// Layers whose activations are matched to the content image's.
     pub(crate) content_layers: Vec<Layer>,
-    /// Layers whose Gram matrices are matched to the style image's.
+    /// Layers whose statistics are matched to the style image's.
     pub(crate) style_layers: Vec<Layer>,
+    /// Which statistics the style term matches.
+    pub(crate) style_loss: StyleLoss,
+    /// Weight of the histogram term (Risser et al., 2017), which adds to the style term; 0
+    /// leaves it out.
+    pub(crate) histogram_weight: f64,
+    /// Layers whose channels' histograms the histogram term matches.
+    pub(crate) histogram_layers: Vec<Layer>,
     /// One weight per style layer; `None` weighs them equally.
     pub(crate) style_layer_weights: Option<Vec<f64>>,
     /// Weight of the content loss in the normalised sum.
@@ -117,8 +126,14 @@ impl StyleTransferConfig {
     getters! {
         /// Layers whose activations are matched to the content image's.
         content_layers: &[Layer] => |c| &c.content_layers,
-        /// Layers whose Gram matrices are matched to the style image's.
+        /// Layers whose statistics are matched to the style image's.
         style_layers: &[Layer] => |c| &c.style_layers,
+        /// Which statistics the style term matches.
+        style_loss: StyleLoss => |c| c.style_loss,
+        /// Weight of the histogram term; 0 leaves it out.
+        histogram_weight: f64 => |c| c.histogram_weight,
+        /// Layers whose channels' histograms the histogram term matches.
+        histogram_layers: &[Layer] => |c| &c.histogram_layers,
         /// One weight per style layer; `None` weighs them equally.
         style_layer_weights: Option<&[f64]> => |c| c.style_layer_weights.as_deref(),
         /// Weight of the content loss.
@@ -169,6 +184,12 @@ impl Default for StyleTransferConfig {
         Self {
             content_layers: vec![Layer::from_index(4).expect("conv3_1 exists")],
             style_layers: Layer::all().collect(),
+            style_loss: StyleLoss::Gram,
+            histogram_weight: 0.0,
+            // Risser et al.'s relu1_1 and relu4_1.
+            histogram_layers: ["conv1_1", "conv4_1"]
+                .map(|name| name.parse().expect("VGG-16 has conv1_1 and conv4_1"))
+                .to_vec(),
             style_layer_weights: None,
             content_weight: 1.5,
             style_weight: 60.0,
@@ -200,10 +221,15 @@ impl Default for StyleTransferConfig {
 impl StyleTransferConfig {
     /// Every layer the run needs, each once, in forward order.
     pub fn layers(&self) -> Vec<Layer> {
+        let histogram = match self.histogram_weight > 0.0 {
+            true => &self.histogram_layers[..],
+            false => &[],
+        };
         let mut layers: Vec<Layer> = self
             .content_layers
             .iter()
             .chain(&self.style_layers)
+            .chain(histogram)
             .copied()
             .collect();
         layers.sort();
@@ -221,13 +247,19 @@ impl StyleTransferConfig {
             ("content_weight", self.content_weight),
             ("style_weight", self.style_weight),
             ("denoise_weight", self.denoise_weight),
+            ("histogram_weight", self.histogram_weight),
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return invalid(format!("{name} must be a finite number ≥ 0, got {value}"));
             }
         }
-        if self.content_weight + self.style_weight + self.denoise_weight == 0.0 {
-            return invalid("content, style and denoise weights are all 0".into());
+        if self.content_weight + self.style_weight + self.denoise_weight + self.histogram_weight
+            == 0.0
+        {
+            return invalid("content, style, denoise and histogram weights are all 0".into());
+        }
+        if self.histogram_weight > 0.0 && self.histogram_layers.is_empty() {
+            return invalid("histogram_layers is empty but histogram_weight is not 0".into());
         }
         if self.content_weight > 0.0 && self.content_layers.is_empty() {
             return invalid("content_layers is empty but content_weight is not 0".into());

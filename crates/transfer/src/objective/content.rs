@@ -6,6 +6,7 @@ use nst_vgg16::{Layer, Vgg16};
 
 use super::term::{Activations, Loss, Value, layer_mean};
 use super::tiled::{each_tile, stitch, tiles};
+use crate::Error;
 use crate::objective::tiling::Tiling;
 
 /// The mean over the content layers of the mean squared activation difference.
@@ -56,13 +57,13 @@ impl Loss for ContentTerm {
             .collect()
     }
 
-    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>) -> Value {
+    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>, _: u64) -> Result<Value, Error> {
         let per_layer = self
             .layers
             .iter()
             .zip(sums)
             .map(|((layer, loss), sum)| (*layer, loss.from_partials(sum.reshape([1]))))
             .collect();
-        layer_mean(image, per_layer, std::iter::repeat(1.0))
+        Ok(layer_mean(image, per_layer, std::iter::repeat(1.0)))
     }
 }

@@ -13,15 +13,28 @@ pub enum Term {
     Style,
     /// The total variation of the 0–255 image.
     Denoise,
+    /// The style term with the Wasserstein-2 loss: the weighted mean over the style layers of
+    /// the distance between Gaussians fitted to the features, divided by the channel count.
+    W2,
+    /// The style term with the sliced Wasserstein loss: the weighted mean over the style
+    /// layers of the mean squared difference of sorted projections.
+    Sliced,
+    /// The mean over the histogram layers of the mean squared distance to the features
+    /// histogram-matched to the style's.
+    Histogram,
 }
 
 impl Term {
-    /// The name reports and logs use: `content`, `style`, `denoise`.
+    /// The name reports and logs use: `content`, `style` (Gram), `denoise`, `w2`, `sliced`,
+    /// `histogram`.
     pub fn name(self) -> &'static str {
         match self {
             Term::Content => "content",
             Term::Style => "style",
             Term::Denoise => "denoise",
+            Term::W2 => "w2",
+            Term::Sliced => "sliced",
+            Term::Histogram => "histogram",
         }
     }
 }

@@ -3,11 +3,15 @@
 
 mod content;
 mod denoise;
+mod histogram;
 pub(crate) mod losses;
+mod sliced;
 mod style;
+mod targets;
 mod term;
 mod tiled;
 pub(crate) mod tiling;
+mod w2;
 
 use std::cell::Cell;
 
@@ -16,13 +20,16 @@ use nst_losses::{NORMALIZATION_EPS, normalized_sum};
 use nst_vgg16::{Layer, Vgg16};
 
 use crate::objective::tiling::{Tile, Tiling};
-use crate::{Error, Losses, StyleTransferConfig, Term, Weighting};
+use crate::{Error, Losses, StyleLoss, StyleTransferConfig, Term, Weighting};
 use content::ContentTerm;
 use denoise::DenoiseTerm;
+use histogram::HistogramTerm;
+use sliced::SlicedTerm;
 use style::{StyleLayers, StyleTerm};
 pub(crate) use term::Value;
-use term::{Activations, WeightedTerm, cast};
+use term::{Activations, Loss, WeightedTerm, cast};
 use tiled::{Terms, tiles};
+use w2::W2Term;
 
 /// The terms of one run, their targets computed once from the content and style images.
 pub(crate) struct Objective {
@@ -57,9 +64,10 @@ pub(crate) struct Point {
 }
 
 impl Objective {
-    /// The content, style and denoise terms of `config`; several styles are blended with
-    /// `blend` (summing to 1), or with `masks` each acts in its own region; images are
-    /// evaluated as `evaluation` says.
+    /// The content, style and denoise terms of `config` (and its histogram term, if
+    /// weighted); several styles are blended with `blend` (summing to 1), or with `masks`
+    /// each acts in its own region (Gram style loss only); images are evaluated as
+    /// `evaluation` says.
     pub fn new(
         config: &StyleTransferConfig,
         vgg: &Vgg16,
@@ -76,7 +84,13 @@ impl Objective {
             weights: config.style_layer_weights.as_deref(),
             normalize: config.gram_normalize,
         };
-        let terms = vec![
+        let style = StyleInputs {
+            styles,
+            blend,
+            masks,
+        }
+        .term(config, vgg, style_layers, (tiling.as_ref(), dtype))?;
+        let mut terms = vec![
             WeightedTerm {
                 term: Term::Content,
                 weight: config.content_weight,
@@ -89,16 +103,9 @@ impl Objective {
                 )),
             },
             WeightedTerm {
-                term: Term::Style,
+                term: config.style_loss.term(),
                 weight: config.style_weight,
-                loss: Box::new(StyleTerm::new(
-                    vgg,
-                    styles,
-                    blend,
-                    masks,
-                    style_layers,
-                    (tiling.as_ref(), dtype),
-                )),
+                loss: style.loss,
             },
             WeightedTerm {
                 term: Term::Denoise,
@@ -106,6 +113,23 @@ impl Objective {
                 loss: Box::new(DenoiseTerm),
             },
         ];
+        if let Some(histogram) = style.histogram {
+            let loss = HistogramTerm::new(vgg, histogram, &config.histogram_layers, dtype)?;
+            terms.push(WeightedTerm {
+                term: Term::Histogram,
+                weight: config.histogram_weight,
+                loss: Box::new(loss),
+            });
+        }
+        if tiling.is_some()
+            && let Some(whole) = terms.iter().find(|t| !t.loss.adds_up_over_tiles())
+        {
+            return Err(Error::Config(format!(
+                "the {} term compares whole feature distributions, which cannot be evaluated \
+                 in tiles: use the gram or w2 style loss without the histogram term, or no tiles",
+                whole.term
+            )));
+        }
         let mut layers: Vec<Layer> = terms.iter().flat_map(|t| t.loss.layers()).collect();
         layers.sort();
         layers.dedup();
@@ -132,17 +156,18 @@ impl Objective {
     /// that term all the weight.
     fn floors(&self, vgg: &Vgg16, content: Tensor<4>) -> Result<Vec<f64>, Error> {
         let flat = content.clone().mean_dims(&[2, 3]).expand(content.dims());
-        let blank = self.values(vgg, flat);
+        let blank = self.values(vgg, flat, 0)?;
         // The image-only terms read no layer: the photo needs no pass through the model.
         let photo = cast(content, self.dtype);
-        let chosen =
-            self.terms
-                .iter()
-                .zip(blank)
-                .map(|(term, blank)| match term.loss.layers().is_empty() {
-                    true => term.loss.value(Vec::new(), &photo).value,
-                    false => blank.value,
-                });
+        let chosen = self
+            .terms
+            .iter()
+            .zip(blank)
+            .map(|(term, blank)| match term.loss.layers().is_empty() {
+                true => Ok(term.loss.value(Vec::new(), &photo, 0)?.value),
+                false => Ok(blank.value),
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         read_back(chosen)
     }
 
@@ -163,11 +188,12 @@ impl Objective {
         self.terms.iter().map(|term| term.term)
     }
 
-    /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor.
-    pub fn values(&self, vgg: &Vgg16, image: Tensor<4>) -> Vec<Value> {
+    /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor, at
+    /// evaluation `draw`.
+    pub fn values(&self, vgg: &Vgg16, image: Tensor<4>, draw: u64) -> Result<Vec<Value>, Error> {
         let tiles = tiles(&image, self.tiling.as_ref());
         let sums = self.passes().sums(vgg, &image, &tiles);
-        self.passes().values(sums, &image)
+        self.passes().values(sums, &image, draw)
     }
 
     /// The terms as the passes over tiles see them.
@@ -180,7 +206,7 @@ impl Objective {
     }
 
     /// Each term's value for the whole `image`, in one pass (tracked if `image` is).
-    fn values_whole(&self, vgg: &Vgg16, image: Tensor<4>) -> Vec<Value> {
+    fn values_whole(&self, vgg: &Vgg16, image: Tensor<4>, draw: u64) -> Result<Vec<Value>, Error> {
         let [_, _, height, width] = image.dims();
         let features = vgg.forward(image.clone(), &self.layers);
         let tile = Tile::whole(height, width);
@@ -188,7 +214,10 @@ impl Objective {
         let image = cast(image, self.dtype);
         self.terms
             .iter()
-            .map(|term| term.loss.value(term.loss.partial(&activations), &image))
+            .map(|term| {
+                term.loss
+                    .value(term.loss.partial(&activations), &image, draw)
+            })
             .collect()
     }
 
@@ -227,20 +256,20 @@ impl Objective {
         })
     }
 
-    /// The losses and the gradient of the objective at `x`: one forward and one backward
-    /// pass, and one transfer to the host of the losses and of the gradient's sum (not finite
-    /// if any entry is not).
-    pub fn evaluate(&self, vgg: &Vgg16, x: Tensor<4>) -> Result<Point, Error> {
+    /// The losses and the gradient of the objective at `x`, evaluation `draw` of a run: one
+    /// forward and one backward pass, and one transfer to the host of the losses and of the
+    /// gradient's sum (not finite if any entry is not).
+    pub fn evaluate(&self, vgg: &Vgg16, x: Tensor<4>, draw: u64) -> Result<Point, Error> {
         let tiles = tiles(&x, self.tiling.as_ref());
         if tiles.len() > 1 {
             let total = |values: &[Value]| self.total(values);
             let (values, total, gradient) =
                 self.passes()
-                    .evaluate(vgg, x.clone().inner(), &tiles, total)?;
+                    .evaluate(vgg, x.clone().inner(), &tiles, draw, total)?;
             return self.point(x.inner(), values, total, gradient);
         }
         let tracked = x.autodiff().require_grad();
-        let values = self.values_whole(vgg, tracked.clone());
+        let values = self.values_whole(vgg, tracked.clone(), draw)?;
         let total = self.total(&values)?;
         let grads = total.clone().backward();
         let gradient = tracked.grad(&grads).ok_or(Error::NoGradient)?;
@@ -285,6 +314,97 @@ impl Objective {
                 total,
             },
             gradient,
+        })
+    }
+}
+
+/// The style images and how they combine: blended, or each in its masked region.
+struct StyleInputs<'a> {
+    styles: Vec<Tensor<4>>,
+    blend: &'a [f64],
+    masks: Option<&'a [Tensor<4>]>,
+}
+
+/// The style term of a configuration, and the style image the histogram term matches.
+struct StyleTerms {
+    loss: Box<dyn Loss>,
+    histogram: Option<Tensor<4>>,
+}
+
+impl StyleInputs<'_> {
+    /// The style term `config.style_loss` names, and the histogram term's style if it is on;
+    /// refuses what the losses cannot do (masks but with Gram matrices, several styles for
+    /// the distribution losses).
+    fn term(
+        self,
+        config: &StyleTransferConfig,
+        vgg: &Vgg16,
+        layers: StyleLayers,
+        (tiling, dtype): (Option<&Tiling>, Option<DType>),
+    ) -> Result<StyleTerms, Error> {
+        let histogram = config.histogram_weight > 0.0;
+        let distribution = match (config.style_loss, histogram) {
+            (StyleLoss::Sliced, _) => Some(StyleLoss::Sliced.name()),
+            (_, true) => Some("histogram"),
+            _ => None,
+        };
+        if self.masks.is_some() && (config.style_loss != StyleLoss::Gram || histogram) {
+            return Err(Error::Config(format!(
+                "style masks work with the gram style loss only (not {}{}): each region's \
+                 Gram matrix is weighted by its mask, which has no counterpart for the other \
+                 statistics yet",
+                config.style_loss.name(),
+                if histogram {
+                    " or the histogram term"
+                } else {
+                    ""
+                }
+            )));
+        }
+        // The one style the distribution losses match.
+        let mut weighted = self
+            .styles
+            .iter()
+            .zip(self.blend)
+            .filter(|(_, w)| **w > 0.0)
+            .map(|(style, _)| style.clone());
+        let single = match (weighted.next(), weighted.next()) {
+            (Some(style), None) => Some(style),
+            _ => None,
+        };
+        let single = match (distribution, single) {
+            (Some(loss), None) => {
+                return Err(Error::Config(format!(
+                    "the {loss} loss matches one style image's distribution; blend several \
+                     styles with the gram or w2 style loss"
+                )));
+            }
+            (_, single) => single,
+        };
+        let loss: Box<dyn Loss> = match config.style_loss {
+            StyleLoss::Gram => Box::new(StyleTerm::new(
+                vgg,
+                self.styles,
+                self.blend,
+                self.masks,
+                layers,
+                (tiling, dtype),
+            )),
+            StyleLoss::W2 => Box::new(W2Term::new(
+                vgg,
+                self.styles,
+                self.blend,
+                layers,
+                (tiling, dtype),
+            )?),
+            StyleLoss::Sliced => match single.clone() {
+                Some(style) => Box::new(SlicedTerm::new(vgg, style, layers, config.seed, dtype)),
+                None => return Err(Error::Config("no style image has a weight".into())),
+            },
+        };
+        Ok(StyleTerms {
+            loss,
+            histogram: single.filter(|_| histogram),
         })
     }
 }

@@ -1,11 +1,12 @@
 //! The style term: how far the image's Gram matrices are from the style images' (blended).
 
 use burn::tensor::{DType, Tensor};
-use nst_losses::{GuidedStyleLoss, StyleLoss, Window, gram_from_partials};
+use nst_losses::{GramLoss, GuidedGramLoss, Window, gram_from_partials};
 use nst_vgg16::{Layer, Vgg16};
 
+use super::targets::{layer_pixels, style_sums};
 use super::term::{Activations, Loss, Value, cast, layer_mean};
-use super::tiled::{each_tile, tiles};
+use crate::Error;
 use crate::objective::tiling::Tiling;
 
 /// The weighted mean over the style layers of the mean squared Gram difference.
@@ -16,15 +17,15 @@ pub(crate) struct StyleTerm {
 
 /// One layer's loss: towards the blended Gram matrix, or one style per masked region.
 enum LayerLoss {
-    Blended(Box<StyleLoss>),
-    Guided(GuidedStyleLoss),
+    Blended(Box<GramLoss>),
+    Guided(GuidedGramLoss),
 }
 
 impl LayerLoss {
     /// The Gram matrices of `x`, the part of the activation at `window`.
     fn partial(&self, x: Tensor<4>, window: &Window) -> Vec<Tensor<3>> {
         match self {
-            LayerLoss::Blended(_) => vec![StyleLoss::partial(x)],
+            LayerLoss::Blended(_) => vec![GramLoss::partial(x)],
             LayerLoss::Guided(loss) => loss.partial(x, window),
         }
     }
@@ -75,19 +76,11 @@ impl StyleTerm {
                 continue;
             }
             let [_, _, height, width] = style.dims();
-            let mut sums: Vec<Option<Tensor<3>>> = vec![None; layers.layers.len()];
-            let tiles = tiles(&style, tiling);
-            each_tile(vgg, &style, (layers.layers, dtype), &tiles, |activations| {
-                for (sum, &layer) in sums.iter_mut().zip(layers.layers) {
-                    let part = StyleLoss::partial(activations.layer(layer));
-                    *sum = Some(match sum.take() {
-                        Some(sum) => sum + part,
-                        None => part,
-                    });
-                }
+            let sums = style_sums(vgg, &style, layers.layers, (tiling, dtype), |x| {
+                vec![GramLoss::partial(x)]
             });
             for ((per_style, sum), &layer) in grams.iter_mut().zip(sums).zip(layers.layers) {
-                if let Some(sum) = sum {
+                if let Some(sum) = sum.into_iter().next() {
                     let pixels = layer_pixels(layer, height, width);
                     let g = gram_from_partials(sum, pixels, layers.normalize);
                     per_style.push((index, weight, g));
@@ -104,7 +97,7 @@ impl StyleTerm {
                     .into_iter()
                     .map(|(_, weight, g)| g.mul_scalar(weight))
                     .reduce(|a, b| a + b)?;
-                Some(LayerLoss::Blended(Box::new(StyleLoss::from_gram(
+                Some(LayerLoss::Blended(Box::new(GramLoss::from_gram(
                     blended,
                     layers.normalize,
                 ))))
@@ -117,7 +110,7 @@ impl StyleTerm {
                         (cast(mask, dtype), weight, g)
                     })
                     .collect();
-                Some(LayerLoss::Guided(GuidedStyleLoss::new(
+                Some(LayerLoss::Guided(GuidedGramLoss::new(
                     regions,
                     layers.normalize,
                 )))
@@ -150,7 +143,7 @@ impl Loss for StyleTerm {
     }
 
     /// The per-layer values are before the layer weights.
-    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>) -> Value {
+    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>, _: u64) -> Result<Value, Error> {
         let [_, _, height, width] = image.dims();
         let mut sums = sums.into_iter();
         let per_layer = self
@@ -165,11 +158,6 @@ impl Loss for StyleTerm {
             })
             .collect();
         let weights = self.layers.iter().map(|(_, weight, _)| *weight);
-        layer_mean(image, per_layer, weights)
+        Ok(layer_mean(image, per_layer, weights))
     }
-}
-
-/// The grid points of `layer`'s activation of a `height`×`width` image.
-fn layer_pixels(layer: Layer, height: usize, width: usize) -> usize {
-    (height / layer.stride()) * (width / layer.stride())
 }

@@ -5,6 +5,7 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::Window;
 use nst_vgg16::Layer;
 
+use crate::Error;
 use crate::objective::tiling::Tile;
 
 /// The activations of one tile of an image (or of all of it) at the layers the objective
@@ -77,8 +78,15 @@ pub(crate) trait Loss {
     fn partial(&self, activations: &Activations) -> Vec<Tensor<3>>;
 
     /// Its raw (unweighted) value from the statistics added up over the whole image; `image`
-    /// is the whole `[1, 3, H, W]` 0–255 image in the losses' dtype.
-    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>) -> Value;
+    /// is the whole `[1, 3, H, W]` 0–255 image in the losses' dtype, and `draw` numbers the
+    /// evaluation (the sliced loss draws its directions from it and the run's seed).
+    fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>, draw: u64) -> Result<Value, Error>;
+
+    /// Whether its statistics add up over tiles; a loss of whole distributions (sorted
+    /// values) does not, and refuses tiled evaluation.
+    fn adds_up_over_tiles(&self) -> bool {
+        true
+    }
 }
 
 /// A loss with its weight and its key.

@@ -111,13 +111,19 @@ impl Terms<'_> {
         sums
     }
 
-    /// Each term's value from its statistics' `sums` and the whole `image`.
-    pub fn values(&self, sums: Vec<Vec<Tensor<3>>>, image: &Tensor<4>) -> Vec<Value> {
+    /// Each term's value from its statistics' `sums` and the whole `image`, at evaluation
+    /// `draw`.
+    pub fn values(
+        &self,
+        sums: Vec<Vec<Tensor<3>>>,
+        image: &Tensor<4>,
+        draw: u64,
+    ) -> Result<Vec<Value>, Error> {
         let image = cast(image.clone(), self.dtype);
         self.terms
             .iter()
             .zip(sums)
-            .map(|(term, sums)| term.loss.value(sums, &image))
+            .map(|(term, sums)| term.loss.value(sums, &image, draw))
             .collect()
     }
 
@@ -127,6 +133,7 @@ impl Terms<'_> {
         vgg: &Vgg16,
         x: Tensor<4>,
         tiles: &[Tile],
+        draw: u64,
         total: impl FnOnce(&[Value]) -> Result<Tensor<1>, Error>,
     ) -> Result<(Vec<Value>, Tensor<1>, Tensor<4>), Error> {
         // The values, the total and its derivatives by each statistic from the sums.
@@ -140,7 +147,7 @@ impl Terms<'_> {
             })
             .collect();
         let whole = x.clone().autodiff().require_grad();
-        let values = self.values(sums.clone(), &whole);
+        let values = self.values(sums.clone(), &whole, draw)?;
         let total = total(&values)?;
         let grads = total.clone().backward();
         let slopes: Vec<Vec<Option<Tensor<3>>>> = sums

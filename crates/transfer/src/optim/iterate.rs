@@ -64,15 +64,19 @@ pub(crate) fn optimise(
     let failed_at = Cell::new(clock.iteration + 1);
     let mut evaluate = |x: Tensor<4>| {
         counter.set(counter.get() + 1);
-        objective.evaluate(vgg, x).map_err(|e| match e {
-            Error::NonFinite { what, value, .. } => Error::NonFinite {
-                what,
-                iteration: failed_at.get(),
-                value,
-                last_finite: None,
-            },
-            e => e,
-        })
+        // The evaluation's number keys the sliced loss's directions: a resumed run, which
+        // restores the counter, draws the same ones.
+        objective
+            .evaluate(vgg, x, counter.get() as u64)
+            .map_err(|e| match e {
+                Error::NonFinite { what, value, .. } => Error::NonFinite {
+                    what,
+                    iteration: failed_at.get(),
+                    value,
+                    last_finite: None,
+                },
+                e => e,
+            })
     };
     // On a non-finite loss, the error carries the last good image.
     let with_last = |error: Error, last: &Tensor<4>| match error {

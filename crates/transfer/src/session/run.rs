@@ -202,6 +202,6 @@ impl StyleTransfer {
         let image = resized(image, content.dimensions());
         let (vgg, objective) = self.objective(&content, &styles, &blend, None)?;
         let image = to_tensor(&image, &self.device());
-        Ok(objective.evaluate(&vgg, image)?.gradient)
+        Ok(objective.evaluate(&vgg, image, 0)?.gradient)
     }
 }

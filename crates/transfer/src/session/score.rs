@@ -131,7 +131,7 @@ fn term_scores(
     vgg: &Vgg16,
     image: Tensor<4>,
 ) -> Result<Vec<TermScore>, Error> {
-    let values = objective.values(vgg, image);
+    let values = objective.values(vgg, image, 0)?;
     let mut terms = Vec::with_capacity(values.len());
     for (term, value) in objective.keys().zip(values) {
         let (layers, per_layer): (Vec<Layer>, Vec<_>) = value.layers.into_iter().unzip();
