@@ -5,7 +5,8 @@
 //! - [`GuidedGramLoss`]: the Gram loss per masked region (Gatys et al., 2017).
 //! - [`W2Loss`]: the Wasserstein-2 distance between Gaussians fitted to the features.
 //! - [`SlicedLoss`]: the sliced Wasserstein distance between the features' distributions,
-//!   along [`directions`] drawn from a seed.
+//!   along [`directions`] drawn from a seed (on [`SLICED_MAX_PIXELS`] drawn pixels of the
+//!   larger layers).
 //! - [`HistogramLoss`]: the distance to the features histogram-matched per channel.
 //! - [`TvLoss`]: total variation of the image, which suppresses high-frequency noise.
 //! - [`Window`]: a part of an activation; each loss splits into statistics that add up over
@@ -32,7 +33,7 @@
 #![warn(missing_docs)]
 
 mod content;
-mod directions;
+mod draws;
 mod error;
 mod flex;
 mod gram;
@@ -48,13 +49,13 @@ mod weighting;
 mod window;
 
 pub use content::ContentLoss;
-pub use directions::directions;
+pub use draws::{directions, pixel_subset};
 pub use error::Error;
 pub use gram::{gram, gram_from_partials};
 pub use gram_loss::GramLoss;
 pub use guided_gram_loss::GuidedGramLoss;
 pub use histogram::HistogramLoss;
-pub use sliced::SlicedLoss;
+pub use sliced::{SLICED_MAX_PIXELS, SlicedLoss};
 pub use tv::TvLoss;
 pub use w2::{W2_EPS, W2Loss};
 pub use weighting::{NORMALIZATION_EPS, normalized_sum};

@@ -1,7 +1,14 @@
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::Error;
 use crate::quantiles::{SortedRows, matched_distance, read_as, sorted_rows};
+
+/// The most pixels of a layer that a run's sliced loss compares at one evaluation: larger
+/// layers (VGG-16's first blocks at 512 px: 196 608 and 49 152 pixels) compare this many
+/// pixels of the image and of the style, drawn anew at every evaluation
+/// ([`pixel_subset`](crate::pixel_subset)). Sorting every pixel's projections there cost
+/// 0.4 s of an iteration per layer on two cores.
+pub const SLICED_MAX_PIXELS: usize = 16_384;
 
 /// The sliced Wasserstein distance between an activation's pixels and a style's (Heitz et
 /// al., "A Sliced Wasserstein Loss for Neural Texture Synthesis", CVPR 2021): both feature
@@ -61,6 +68,28 @@ impl SlicedLoss {
         }
     }
 
+    /// The style's pixel count.
+    pub fn pixels(&self) -> usize {
+        self.style.dims()[1]
+    }
+
+    /// The pixels at `image` (ascending indices into the flattened grid) of the
+    /// `[1, C, H, W]` activation `x`, as `[1, C, image.len(), 1]`, and this loss towards the
+    /// style's pixels at `style` only: a sample to [`forward`](Self::forward).
+    pub fn sample(&self, x: Tensor<4>, image: &[u32], style: &[u32]) -> (Tensor<4>, Self) {
+        let [_, c, h, w] = x.dims();
+        let x = x
+            .reshape([c, h * w])
+            .select(1, index_tensor(image, &self.style));
+        let loss = Self {
+            style: self
+                .style
+                .clone()
+                .select(1, index_tensor(style, &self.style)),
+        };
+        (x.reshape([1, c, image.len(), 1]), loss)
+    }
+
     /// `directions` (row-major `[k][c]`, from [`directions`](crate::directions)) as a tensor
     /// on `like`'s device.
     pub fn directions_tensor(directions: Vec<f64>, k: usize, like: &Tensor<4>) -> Tensor<2> {
@@ -68,4 +97,11 @@ impl SlicedLoss {
         Tensor::<2>::from_data(TensorData::new(directions, [k, c]), &like.device())
             .cast(like.dtype())
     }
+}
+
+/// `indices` as an integer tensor on `like`'s device.
+fn index_tensor<const D: usize>(indices: &[u32], like: &Tensor<D>) -> Tensor<1, Int> {
+    let indices: Vec<i64> = indices.iter().map(|&i| i64::from(i)).collect();
+    let len = indices.len();
+    Tensor::from_data(TensorData::new(indices, [len]), &like.device())
 }

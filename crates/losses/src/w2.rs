@@ -1,5 +1,6 @@
 use burn::tensor::{Tensor, TensorData};
 use faer::Mat;
+use rayon::prelude::*;
 
 use crate::error::read;
 use crate::symmetric::{sqrt, trace_sqrt_product};
@@ -93,33 +94,67 @@ impl W2Loss {
         second: Tensor<3>,
         pixels: usize,
     ) -> Result<Tensor<1>, Error> {
-        let [_, _, channels] = sum.dims();
-        let (n, c) = (pixels as f64, channels as f64);
-        let dtype = sum.dtype();
-        let device = sum.device();
-        let mean = sum.div_scalar(n);
-        let centred = mean.clone().swap_dims(1, 2).matmul(mean.clone());
-        let sigma = second.div_scalar(n) - centred;
-        let means = (mean - self.mean.clone().cast(dtype)).square().sum();
-        let s = read(sigma.clone().detach(), "covariance")?;
-        let host = Mat::from_fn(channels, channels, |i, j| {
-            s[i * channels + j] + if i == j { W2_EPS } else { 0.0 }
-        });
-        let (cross, half) = trace_sqrt_product(self.root.as_ref(), host.as_ref(), EIGEN_FLOOR)?;
-        // The gradient of tr Σ − 2 tr(Σₛ^½ Σ Σₛ^½)^½ by Σ: I − Σₛ^½ (Σₛ^½ Σ Σₛ^½)^-½ Σₛ^½.
-        let gradient: Vec<f64> = (0..channels * channels)
-            .map(|k| {
-                let (i, j) = (k / channels, k % channels);
-                f64::from(u8::from(i == j)) - 2.0 * half[(i, j)]
-            })
-            .collect();
-        let gradient =
-            Tensor::<3>::from_data(TensorData::new(gradient, [1, channels, channels]), &device)
-                .cast(dtype);
-        // Zero, with that gradient: the trace terms' value is the host's.
-        let surrogate = (gradient * (sigma.clone() - sigma.detach())).sum();
-        let trace = (0..channels).map(|i| host[(i, i)]).sum::<f64>();
-        let constant = trace + self.trace - 2.0 * cross;
-        Ok((means + surrogate.add_scalar(constant)).div_scalar(c))
+        let mut values = Self::from_partials_many(vec![(self, sum, second, pixels)])?;
+        values.pop().ok_or(Error::Eigen { size: 0 })
     }
+
+    /// [`from_partials`](Self::from_partials) for several losses (one per layer), whose
+    /// host computations run in parallel.
+    pub fn from_partials_many(
+        items: Vec<(&Self, Tensor<3>, Tensor<3>, usize)>,
+    ) -> Result<Vec<Tensor<1>>, Error> {
+        // On the device: the means' term and the covariances, which are read back.
+        let mut staged = Vec::with_capacity(items.len());
+        for (loss, sum, second, pixels) in items {
+            let [_, _, channels] = sum.dims();
+            let n = pixels as f64;
+            let dtype = sum.dtype();
+            let mean = sum.div_scalar(n);
+            let centred = mean.clone().swap_dims(1, 2).matmul(mean.clone());
+            let sigma = second.div_scalar(n) - centred;
+            let means = (mean - loss.mean.clone().cast(dtype)).square().sum();
+            let host = read(sigma.clone().detach(), "covariance")?;
+            staged.push(((&loss.root, loss.trace, host), (channels, means, sigma)));
+        }
+        // On the host, one layer per thread: tr(Σₛ^½ Σ Σₛ^½)^½ and the gradient by Σ.
+        let (host, device): (Vec<_>, Vec<_>) = staged.into_iter().unzip();
+        let host: Vec<Result<(f64, Vec<f64>), Error>> = host
+            .par_iter()
+            .map(|(root, trace, s)| cross(root, *trace, s))
+            .collect();
+        device
+            .into_iter()
+            .zip(host)
+            .map(|((channels, means, sigma), host)| {
+                let (constant, gradient) = host?;
+                let gradient = Tensor::<3>::from_data(
+                    TensorData::new(gradient, [1, channels, channels]),
+                    &sigma.device(),
+                )
+                .cast(sigma.dtype());
+                // Zero, with that gradient: the trace terms' value is the host's.
+                let surrogate = (gradient * (sigma.clone() - sigma.detach())).sum();
+                Ok((means + surrogate.add_scalar(constant)).div_scalar(channels as f64))
+            })
+            .collect()
+    }
+}
+
+/// For the covariance `s` (row-major, without the ridge) and the target's `Σₛ^½` and `tr Σₛ`:
+/// `tr Σ + tr Σₛ − 2 tr(Σₛ^½ Σ Σₛ^½)^½` and its gradient by Σ,
+/// `I − Σₛ^½ (Σₛ^½ Σ Σₛ^½)^-½ Σₛ^½`, row-major.
+fn cross(root: &Mat<f64>, target_trace: f64, s: &[f64]) -> Result<(f64, Vec<f64>), Error> {
+    let channels = root.nrows();
+    let sigma = Mat::from_fn(channels, channels, |i, j| {
+        s[i * channels + j] + if i == j { W2_EPS } else { 0.0 }
+    });
+    let (cross, half) = trace_sqrt_product(root.as_ref(), sigma.as_ref(), EIGEN_FLOOR)?;
+    let gradient = (0..channels * channels)
+        .map(|k| {
+            let (i, j) = (k / channels, k % channels);
+            f64::from(u8::from(i == j)) - 2.0 * half[(i, j)]
+        })
+        .collect();
+    let trace = (0..channels).map(|i| sigma[(i, i)]).sum::<f64>();
+    Ok((trace + target_trace - 2.0 * cross, gradient))
 }

@@ -2,7 +2,7 @@
 //! style's along random directions.
 
 use burn::tensor::{DType, Tensor};
-use nst_losses::{SlicedLoss, directions};
+use nst_losses::{SLICED_MAX_PIXELS, SlicedLoss, directions, pixel_subset};
 use nst_vgg16::{Layer, Vgg16};
 
 use super::style::StyleLayers;
@@ -10,7 +10,9 @@ use super::term::{Activations, Loss, Value, cast, layer_mean};
 use crate::Error;
 
 /// The weighted mean over the style layers of the sliced Wasserstein distance, along as many
-/// directions as the layer has channels, drawn from the run's seed and the evaluation.
+/// directions as the layer has channels, drawn from the run's seed and the evaluation; a
+/// layer with more than [`SLICED_MAX_PIXELS`] pixels compares that many of the image's and of
+/// the style's, drawn the same way.
 pub(crate) struct SlicedTerm {
     /// Each layer, its weight and its loss.
     layers: Vec<(Layer, f64, SlicedLoss)>,
@@ -63,9 +65,21 @@ impl Loss for SlicedTerm {
         for ((layer, _, loss), features) in self.layers.iter().zip(sums) {
             let [_, c, n] = features.dims();
             let x = features.reshape([1, c, n, 1]);
-            let d = directions(self.seed, draw, layer.index() as u64, c, c);
+            let key = layer.index() as u64;
+            let d = directions(self.seed, draw, key, c, c);
             let d = SlicedLoss::directions_tensor(d, c, &x);
-            per_layer.push((*layer, loss.forward(x, d)?));
+            let m = loss.pixels();
+            let value = match n.max(m) > SLICED_MAX_PIXELS {
+                true => {
+                    let image = pixel_subset(self.seed, draw, key, n, SLICED_MAX_PIXELS);
+                    // The style's own draw: another stream than the image's.
+                    let style = pixel_subset(!self.seed, draw, key, m, SLICED_MAX_PIXELS);
+                    let (x, loss) = loss.sample(x, &image, &style);
+                    loss.forward(x, d)?
+                }
+                false => loss.forward(x, d)?,
+            };
+            per_layer.push((*layer, value));
         }
         let weights = self.layers.iter().map(|(_, weight, _)| *weight);
         Ok(layer_mean(image, per_layer, weights))

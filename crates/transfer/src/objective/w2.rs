@@ -81,14 +81,15 @@ impl Loss for W2Term {
     fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>, _: u64) -> Result<Value, Error> {
         let [_, _, height, width] = image.dims();
         let mut sums = sums.into_iter();
-        let mut per_layer = Vec::with_capacity(self.layers.len());
+        let mut items = Vec::with_capacity(self.layers.len());
         for (layer, _, loss) in &self.layers {
             let (Some(sum), Some(second)) = (sums.next(), sums.next()) else {
                 return Err(Error::device("a W2 layer lost its statistics"));
             };
-            let pixels = layer_pixels(*layer, height, width);
-            per_layer.push((*layer, loss.from_partials(sum, second, pixels)?));
+            items.push((loss, sum, second, layer_pixels(*layer, height, width)));
         }
+        let values = W2Loss::from_partials_many(items)?;
+        let per_layer = self.layers.iter().map(|(l, _, _)| *l).zip(values).collect();
         let weights = self.layers.iter().map(|(_, weight, _)| *weight);
         Ok(layer_mean(image, per_layer, weights))
     }

@@ -1,6 +1,15 @@
-//! Random unit directions for the sliced loss, drawn from a seed by a generator simple enough
-//! to repeat bit for bit in the float64 reference (`reference/nst_reference.py`,
-//! `sliced_directions`): SplitMix64 and the Box–Muller transform.
+//! What the sliced loss draws at each evaluation from a run's seed: unit directions (repeated
+//! bit for bit by the float64 reference, `reference/nst_reference.py`, `sliced_directions`:
+//! SplitMix64 and the Box–Muller transform) and, on large layers, a subset of the pixels.
+
+/// The first state of the stream of `(seed, draw, layer)`: `mix(mix(seed ^ draw) ^ layer)`.
+fn stream(seed: u64, draw: u64, layer: u64) -> u64 {
+    let mix = |state: u64| {
+        let mut state = state;
+        splitmix64(&mut state)
+    };
+    mix(mix(seed ^ draw) ^ layer)
+}
 
 /// SplitMix64's next output; advances `state`.
 fn splitmix64(state: &mut u64) -> u64 {
@@ -28,11 +37,7 @@ fn splitmix64(state: &mut u64) -> u64 {
 /// assert_ne!(d, nst_losses::directions(7, 4, 0, 4, 8));
 /// ```
 pub fn directions(seed: u64, draw: u64, layer: u64, k: usize, c: usize) -> Vec<f64> {
-    let mix = |state: u64| {
-        let mut state = state;
-        splitmix64(&mut state)
-    };
-    let mut state = mix(mix(seed ^ draw) ^ layer);
+    let mut state = stream(seed, draw, layer);
     let mut uniform = || (splitmix64(&mut state) >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
     let mut values = Vec::with_capacity(k * c + 1);
     while values.len() < k * c {
@@ -49,4 +54,31 @@ pub fn directions(seed: u64, draw: u64, layer: u64, k: usize, c: usize) -> Vec<f
         }
     }
     values
+}
+
+/// `count` distinct indices below `n`, ascending, drawn uniformly for one `layer` at one `draw`
+/// of a run seeded with `seed` (a partial Fisher–Yates shuffle on its own stream, apart from
+/// the directions'); all of them when `count ≥ n`.
+///
+/// ```
+/// let subset = nst_losses::pixel_subset(7, 3, 0, 100, 10);
+/// assert_eq!(subset.len(), 10);
+/// assert!(subset.windows(2).all(|w| w[0] < w[1]) && subset[9] < 100);
+/// assert_eq!(nst_losses::pixel_subset(7, 3, 0, 5, 10), vec![0, 1, 2, 3, 4]);
+/// ```
+pub fn pixel_subset(seed: u64, draw: u64, layer: u64, n: usize, count: usize) -> Vec<u32> {
+    let mut indices: Vec<u32> = (0..n as u32).collect();
+    if count >= n {
+        return indices;
+    }
+    // Another stream than the directions': the high bit of the layer key is never a layer's.
+    let mut state = stream(seed, draw, layer | 1 << 63);
+    for i in 0..count {
+        let left = (n - i) as u64;
+        let pick = i + ((u128::from(splitmix64(&mut state)) * u128::from(left)) >> 64) as usize;
+        indices.swap(i, pick);
+    }
+    indices.truncate(count);
+    indices.sort_unstable();
+    indices
 }
