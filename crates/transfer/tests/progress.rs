@@ -99,19 +99,35 @@ fn progress(config: StyleTransferConfig) -> (f64, f64) {
     (fall, evaluations as f64 / ITERATIONS as f64)
 }
 
-/// The least fall of the yardstick in 24 iterations at 64 px. Measured (normalized
-/// descent, Adam, L-BFGS): `fast` 2.18/2.70/5.99× from noise and 2.23/5.17/12.4× from the
-/// photo; `gatys` 3.40/5.13/5.84× and 2.14/4.29/5.87×; `normalized` 2.02/1.56/2.81× and
-/// 1.14/1.09/2.59×. A stalled run stays at 1.0×. The `normalized` weighting divides each
-/// term by its current value, so from the photo the content term, near zero, keeps most of
-/// the weight and the image moves slowly by design (the recipe this project began from); its
-/// averaging of the iterates also makes the image lag in a short run.
-fn least_fall(preset: Preset, init: &Init) -> f64 {
-    match (preset, init) {
-        (Preset::Normalized, Init::Content) => 1.05,
-        (Preset::Normalized, _) => 1.4,
-        _ => 2.0,
+/// The yardstick's fall in 24 iterations at 64 px, as measured (seed 0), from noise and from
+/// the photo. A stalled run stays at 1.0×. The `normalized` weighting divides each term by its
+/// current value, so from the photo the content term, near zero, keeps most of the weight and
+/// the image moves slowly by design (the recipe this project began from); its averaging of
+/// the iterates also makes the image lag in a short run. L-BFGS's strong Wolfe line search
+/// took `fast` from noise from 5.99× (Armijo backtracking, every early step a gradient step
+/// capped at 10 levels) to 22.1×, `gatys` from noise from 5.84× to 6.45× and `normalized`
+/// from 2.81× and 2.59× to 3.12× and 2.74×, at 1.08–1.29 evaluations per iteration.
+fn measured(preset: Preset, optimizer: Optimizer) -> (f64, f64) {
+    match (preset, optimizer) {
+        (Preset::Fast, Optimizer::NormalizedDescent) => (2.18, 2.23),
+        (Preset::Fast, Optimizer::Adam) => (2.70, 5.17),
+        (Preset::Fast, Optimizer::Lbfgs) => (22.1, 12.4),
+        (Preset::Normalized, Optimizer::NormalizedDescent) => (2.02, 1.14),
+        (Preset::Normalized, Optimizer::Adam) => (1.56, 1.09),
+        (Preset::Normalized, Optimizer::Lbfgs) => (3.12, 2.74),
+        (Preset::Gatys, Optimizer::NormalizedDescent) => (3.40, 2.14),
+        (Preset::Gatys, Optimizer::Adam) => (5.13, 4.29),
+        (Preset::Gatys, Optimizer::Lbfgs) => (6.45, 5.87),
     }
+}
+
+/// The least fall accepted: 70% of the measured progress beyond a stalled run's 1.0×. Other
+/// noise seeds (1–4) fall within 11% of seed 0's (`fast` L-BFGS 19.8–20.7×), and another
+/// CPU's rounding moves a run less than another seed does.
+fn least_fall(preset: Preset, optimizer: Optimizer, init: &Init) -> f64 {
+    let (noise, photo) = measured(preset, optimizer);
+    let fall = if *init == Init::Content { photo } else { noise };
+    1.0 + 0.7 * (fall - 1.0)
 }
 
 #[test]
@@ -136,12 +152,13 @@ fn every_optimizer_lowers_every_presets_objective_from_noise_and_from_the_photo(
                     builder = builder.weighting(Weighting::Initial);
                 }
                 let (fall, per_iteration) = progress(builder.build().unwrap());
+                let least = least_fall(preset, optimizer, &init);
                 let line = format!(
-                    "{preset:?} {optimizer:?} from {init:?}: {fall:.2}× in {per_iteration:.2} \
-                     evaluations per iteration"
+                    "{preset:?} {optimizer:?} from {init:?}: {fall:.2}× (at least {least:.2}×) in \
+                     {per_iteration:.2} evaluations per iteration"
                 );
                 eprintln!("{line}");
-                if fall < least_fall(preset, &init) || per_iteration > 2.0 {
+                if fall < least || per_iteration > 2.0 {
                     failures.push(line);
                 }
             }

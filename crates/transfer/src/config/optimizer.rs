@@ -17,7 +17,7 @@ pub enum Optimizer {
     NormalizedDescent,
     /// Adam with a learning rate in 0–255 pixel levels.
     Adam,
-    /// Limited-memory BFGS with a backtracking line search, projected onto 0–255.
+    /// Limited-memory BFGS with a strong Wolfe line search, projected onto 0–255.
     Lbfgs,
 }
 

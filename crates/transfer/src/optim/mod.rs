@@ -6,9 +6,13 @@ mod adam;
 mod average;
 pub(crate) mod iterate;
 mod lbfgs;
+mod line_search;
 mod normalized_descent;
+mod projection;
 mod schedule;
 mod step;
+#[cfg(test)]
+mod testing;
 
 pub(crate) use average::Average;
 pub(crate) use schedule::Schedule;

@@ -16,8 +16,8 @@ const BASE_BYTES: u64 = 200 << 20;
 const ACTIVATION_COPIES: f64 = 1.45;
 
 /// Image-sized `f32` tensors alive at once besides L-BFGS's pairs when a run is tiled (the
-/// iterate, its gradient, the line search's trial and step, the two-loop recursion's
-/// temporaries, the content and style images).
+/// iterate, its gradient, the line search's direction and its lowest and current trials, the
+/// two-loop recursion's temporaries, the content and style images).
 const IMAGE_COPIES: u64 = 12;
 
 /// An estimate of a run's peak memory.

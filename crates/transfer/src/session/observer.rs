@@ -14,7 +14,7 @@ pub struct Progress<'a> {
     /// The number of iterations of the run, over all scales.
     pub iterations: usize,
     /// Evaluations of the objective and its gradient so far (one forward and one backward
-    /// pass each); more than `iteration` when L-BFGS's line search backtracks.
+    /// pass each); more than `iteration` when L-BFGS's line search tries more than one step.
     pub evaluations: usize,
     /// The scale this iteration ran at, from 0 (always 0 without multi-scale).
     pub scale: usize,
