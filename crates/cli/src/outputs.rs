@@ -133,7 +133,8 @@ pub struct JsonLog {
 }
 
 /// A log line: the iteration, evaluations and scale, then `<term>_loss` for each loss term
-/// (`content_loss`, `style_loss`, `denoise_loss`), the total and the elapsed seconds.
+/// (`content_loss`; `style_loss`, `w2_loss` or `sliced_loss`; `denoise_loss`;
+/// `histogram_loss`), the total and the elapsed seconds.
 struct LogLine<'a>(&'a Progress<'a>);
 
 impl Serialize for LogLine<'_> {

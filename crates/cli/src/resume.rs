@@ -29,6 +29,7 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
     let run = crate::run::Run {
         checkpoints: Some(&checkpoints),
         resume: Some(&checkpoint),
+        time_limit: None,
     };
     execute(&session, &inputs, &outputs, &note.recipe, run)
 }

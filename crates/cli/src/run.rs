@@ -45,11 +45,23 @@ pub struct Run<'a> {
     pub checkpoints: Option<&'a Checkpoints>,
     /// The checkpoint it continues from, if any.
     pub resume: Option<&'a Checkpoint>,
+    /// Stop after the iteration that passes this much optimisation time.
+    pub time_limit: Option<Duration>,
 }
 
 /// `nst [OPTIONS]`: runs a style transfer and writes the result.
 pub fn stylize(args: RunArgs) -> Result<()> {
     let config = args.config()?;
+    let time_limit = match args.time_limit {
+        Some(seconds) => Some(
+            Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| anyhow::anyhow!("--time-limit must be a number of seconds > 0"))?,
+        ),
+        None => None,
+    };
+
     let budget = args.max_memory_bytes();
     let init_image = args.init_image();
     let outputs = Outputs {
@@ -84,6 +96,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     let run = Run {
         checkpoints: checkpoints.as_ref(),
         resume: None,
+        time_limit,
     };
     execute(&session, &inputs, &outputs, &recipe, run)
 }
@@ -136,7 +149,10 @@ pub fn execute(
         {
             side_failure.get_or_insert(error);
         }
-        match interrupted {
+        let out_of_time = run
+            .time_limit
+            .is_some_and(|limit| progress.elapsed >= limit);
+        match interrupted || out_of_time {
             true => Control::Stop,
             false => Control::Continue,
         }

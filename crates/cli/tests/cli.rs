@@ -110,24 +110,29 @@ fn bench_prints_one_row_per_size_with_its_flop_count() {
     }
 }
 
-#[test]
-fn score_json_has_every_field_and_matches_the_reference() {
-    let output = nst(&[
-        "score",
-        "--json",
-        "--size",
-        "0",
-        "--content",
-        fixture("score_content.png").to_str().unwrap(),
-        "--style",
-        fixture("score_style.png").to_str().unwrap(),
-        fixture("score_image.png").to_str().unwrap(),
-    ]);
+/// `nst score --json --size 0` of the score fixtures with `options`, checked to succeed.
+fn score_fixtures(options: &[&str]) -> Output {
+    let (content, style, image) = (
+        fixture("score_content.png"),
+        fixture("score_style.png"),
+        fixture("score_image.png"),
+    );
+    let mut args = vec!["score", "--json", "--size", "0"];
+    args.extend(options);
+    args.extend(["--content", content.to_str().unwrap()]);
+    args.extend(["--style", style.to_str().unwrap(), image.to_str().unwrap()]);
+    let output = nst(&args);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    output
+}
+
+#[test]
+fn score_json_has_every_field_and_matches_the_reference() {
+    let output = score_fixtures(&[]);
     // `--backend auto` (the default) says which device it picked: the CPU on a machine
     // without a GPU. (Drivers may print their own lines: Mesa's device-select layer complains
     // about XDG_RUNTIME_DIR on headless machines.)
@@ -1076,4 +1081,93 @@ fn a_character_device_output_survives_a_run() {
     let file_type = std::fs::symlink_metadata(null).unwrap().file_type();
     assert!(file_type.is_char_device(), "the device node was replaced");
     assert_eq!(names(dir.path()), ["null"]);
+}
+
+/// `nst score --style-loss w2 --histogram-weight 1` reports the `w2` and `histogram` terms
+/// under their names, at the reference's values.
+#[test]
+fn score_reports_the_style_losses_under_their_names() {
+    let output = score_fixtures(&["--style-loss", "w2", "--histogram-weight", "1"]);
+    let ours: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("style_losses_expected.json")).unwrap(),
+    )
+    .unwrap();
+    for (key, case) in [
+        ("w2_loss", "w2_seed_layers"),
+        ("histogram_loss", "histogram"),
+    ] {
+        let (a, b) = (
+            ours[key].as_f64().unwrap(),
+            expected[case][key].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() <= 1e-3 * b, "{key}: {a} vs {b}");
+    }
+    assert!(ours.get("style_loss").is_none(), "{ours}");
+}
+
+/// A sliced run records its style loss, logs it under its name, stops at its time limit
+/// when one is given, and reruns from its recipe to the same bytes: its directions follow the
+/// seed and the evaluation.
+#[test]
+fn a_sliced_run_logs_its_term_and_reruns_to_identical_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--backend",
+            "cpu",
+            "--content",
+            fixture("score_content.png").to_str().unwrap(),
+            "--style",
+            fixture("score_style.png").to_str().unwrap(),
+            "--size",
+            "48",
+            "--style-loss",
+            "sliced",
+            "--histogram-weight",
+            "5",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        nst(&args)
+    };
+    let output = run(&["--log-json", &path("log.jsonl"), "-o", &path("out.png")]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log = std::fs::read_to_string(path("log.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert!(last["sliced_loss"].is_f64(), "{last}");
+    assert!(last["histogram_loss"].is_f64(), "{last}");
+    assert!(last.get("style_loss").is_none(), "{last}");
+
+    let printed = nst(&["recipe", &path("out.png")]);
+    let recipe: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(recipe["config"]["style_loss"], "sliced");
+    assert_eq!(recipe["config"]["histogram_weight"], 5.0);
+    let rerun = nst(&["recipe", &path("out.png"), "--rerun", &path("again.png")]);
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(
+        std::fs::read(path("out.png")).unwrap(),
+        std::fs::read(path("again.png")).unwrap(),
+        "a sliced rerun on the CPU gives the same bytes"
+    );
+
+    // A tiny time limit stops after the first iteration, and the image is written.
+    let limited = run(&["--time-limit", "0.001", "-o", &path("limited.png")]);
+    let stderr = String::from_utf8_lossy(&limited.stderr);
+    assert!(limited.status.success(), "{stderr}");
+    assert!(stderr.contains("1 iterations"), "{stderr}");
+    assert!(dir.path().join("limited.png").exists());
+    assert_one_line_error(&run(&["--time-limit", "0"]), "--time-limit");
 }

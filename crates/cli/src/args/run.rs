@@ -83,6 +83,11 @@ pub struct RunArgs {
     /// Write one JSON line per iteration (losses, elapsed time) to this file (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub log_json: Option<PathBuf>,
+    /// Stop after the iteration that passes SECONDS of optimisation (loading the model and
+    /// the targets excluded) and write the image so far: runs of different settings at one
+    /// time budget.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
     /// Also write the image every N iterations, as OUTPUT-NNNN.EXT.
     #[arg(long, value_name = "N")]
     pub save_every: Option<usize>,

@@ -112,6 +112,26 @@ impl<'de> Deserialize<'de> for StyleTransferConfig {
     }
 }
 
+/// The one of `all` whose `name` is `s` (ignoring case), or an error naming `what` was asked
+/// for and what is `expected`.
+fn by_name<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    s: &str,
+    (what, expected): (&'static str, &'static str),
+) -> Result<T, Error> {
+    all.iter()
+        .copied()
+        .find(|&t| name(t).eq_ignore_ascii_case(s))
+        .ok_or_else(|| {
+            Error::from(nst_vgg16::UnknownName {
+                what,
+                name: s.to_owned(),
+                expected,
+            })
+        })
+}
+
 macro_rules! getters {
     ($($(#[$doc:meta])* $field:ident: $ty:ty => $get:expr),* $(,)?) => {$(
         $(#[$doc])*

@@ -39,15 +39,11 @@ impl std::str::FromStr for Optimizer {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                Error::from(nst_vgg16::UnknownName {
-                    what: "optimizer",
-                    name: s.to_owned(),
-                    expected: "normalized-descent, adam or lbfgs",
-                })
-            })
+        super::by_name(
+            &Self::ALL,
+            Self::name,
+            s,
+            ("optimizer", "normalized-descent, adam or lbfgs"),
+        )
     }
 }

@@ -103,15 +103,11 @@ impl std::str::FromStr for Preset {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        Preset::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                Error::from(nst_vgg16::UnknownName {
-                    what: "preset",
-                    name: s.to_owned(),
-                    expected: "fast, normalized or gatys",
-                })
-            })
+        super::by_name(
+            &Self::ALL,
+            Self::name,
+            s,
+            ("preset", "fast, normalized or gatys"),
+        )
     }
 }

@@ -48,15 +48,11 @@ impl std::str::FromStr for StyleLoss {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        Self::ALL
-            .into_iter()
-            .find(|o| o.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                Error::from(nst_vgg16::UnknownName {
-                    what: "style loss",
-                    name: s.to_owned(),
-                    expected: "gram, w2 or sliced",
-                })
-            })
+        super::by_name(
+            &Self::ALL,
+            Self::name,
+            s,
+            ("style loss", "gram, w2 or sliced"),
+        )
     }
 }
