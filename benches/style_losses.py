@@ -3,7 +3,8 @@
 for the same seconds, every output measured by every term.
 
     python3 benches/style_losses.py --nst target/release/nst --out /tmp/style-losses \\
-        [--seconds 30] [--size 320] [--pairs name=content:style,...]
+        [--seconds 30] [--size 320] [--style-weights w2=6,sliced=6] \\
+        [--pairs name=content:style,...]
 
 For each content/style pair and each style loss it runs the default preset (coarse to fine
 with L-BFGS) with `--iterations 100000 --time-limit SECONDS`, so every loss gets the same
@@ -72,6 +73,9 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("--seconds", type=float, default=30.0)
     p.add_argument("--size", type=int, default=320)
+    p.add_argument("--style-weights", default="",
+                   help="loss=weight,... : a --style-weight for some losses (default: the "
+                   "preset's for all)")
     p.add_argument("--pairs", help="name=content:style,... (default: the cat after The "
                    "Starry Night and after the retina, the Hubble field after The Starry Night)")
     args = p.parse_args()
@@ -83,6 +87,7 @@ def main():
             content, style = paths.split(":")
             pairs.append((name, content, style))
     os.makedirs(args.out, exist_ok=True)
+    weights = dict(item.split("=") for item in args.style_weights.split(",") if item)
 
     rows = []
     for name, content, style in pairs:
@@ -90,14 +95,16 @@ def main():
         for loss in LOSSES:
             image = os.path.join(args.out, f"{name}-{loss}.png")
             log = os.path.join(args.out, f"{name}-{loss}.jsonl")
+            weight = ["--style-weight", weights[loss]] if loss in weights else []
             run([args.nst, "--backend", "cpu", "--content", content, "--style", style,
                  "--size", str(args.size), "--style-loss", loss, "--iterations", "100000",
-                 "--time-limit", str(args.seconds), "--log-json", log, "-o", image])
+                 "--time-limit", str(args.seconds), "--log-json", log, "-o", image] + weight)
             with open(log) as f:
                 last = json.loads(f.readlines()[-1])
             outputs.append((loss, image, last))
         for loss, image, last in outputs:
-            measured = {"run": loss, "pair": name, "iterations": last["iteration"],
+            run_name = f"{loss} --style-weight {weights[loss]}" if loss in weights else loss
+            measured = {"run": run_name, "pair": name, "iterations": last["iteration"],
                         "seconds": last.get("elapsed_s", last.get("elapsed"))}
             for scorer in LOSSES:
                 scores = score(args.nst, content, style, image, args.size, scorer)

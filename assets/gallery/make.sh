@@ -25,3 +25,4 @@ Image.fromarray((left * 255).round().astype(np.uint8)).save("mask-left.png", opt
 Image.fromarray(((1 - left) * 255).round().astype(np.uint8)).save("mask-right.png", optimize=True)
 PY
 run masked --style ../starry_night.jpg,../retina.jpg --style-mask mask-left.png,mask-right.png
+# The style losses side by side (losses.jpg, losses-weight6.jpg) come from benches/style_losses.py.
