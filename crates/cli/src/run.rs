@@ -144,15 +144,17 @@ pub fn execute(
             side_failure = written.err();
         }
         let interrupted = INTERRUPTED.load(Ordering::SeqCst);
-        if let Some(checkpoints) = run.checkpoints
-            && let Err(error) = checkpoints.write(progress, interrupted)
-        {
-            side_failure.get_or_insert(error);
-        }
         let out_of_time = run
             .time_limit
             .is_some_and(|limit| progress.elapsed >= limit);
-        match interrupted || out_of_time {
+        // A run that stops here keeps its state, to be resumed.
+        let stopping = interrupted || out_of_time;
+        if let Some(checkpoints) = run.checkpoints
+            && let Err(error) = checkpoints.write(progress, stopping)
+        {
+            side_failure.get_or_insert(error);
+        }
+        match stopping {
             true => Control::Stop,
             false => Control::Continue,
         }

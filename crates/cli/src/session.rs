@@ -63,8 +63,8 @@ pub fn fit_memory(
     let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
     let (w, h, needed) = (estimate.width, estimate.height, gib(estimate.bytes));
     let tile = match session.tile() {
-        Some(_) => None,
-        None => config.largest_tile_within(content, available),
+        None if config.tiles() => config.largest_tile_within(content, available),
+        _ => None,
     };
     if let Some(tile) = tile {
         eprintln!(
@@ -75,10 +75,15 @@ pub fn fit_memory(
         return Ok(session.with_tile(Some(tile)));
     }
     // In tiles, the image-sized tensors bound the size.
-    let largest = config.largest_size_within(content, available, Some(512));
+    let tiles = config.tiles().then_some(512);
+    let largest = config.largest_size_within(content, available, tiles);
     let advice = match (session.tile(), largest) {
         (Some(_), _) => "a smaller --tile may fit".to_owned(),
-        (None, Some(side)) => format!("--size {side} or smaller fits in tiles"),
+        (None, Some(side)) if config.tiles() => format!("--size {side} or smaller fits in tiles"),
+        (None, Some(side)) => format!(
+            "--size {side} or smaller fits (the sliced style loss and the histogram term are \
+             not evaluated in tiles)"
+        ),
         (None, None) => "no size fits".to_owned(),
     };
     let tiled = session

@@ -22,13 +22,3 @@ pub enum Error {
         size: usize,
     },
 }
-
-/// `tensor`'s values as `f64` on the host.
-pub(crate) fn read<const D: usize>(
-    tensor: burn::tensor::Tensor<D>,
-    what: &'static str,
-) -> Result<Vec<f64>, Error> {
-    tensor
-        .try_into_vec_as::<f64>()
-        .map_err(|source| Error::ReadBack { what, source })
-}

@@ -1,7 +1,8 @@
 use burn::tensor::Tensor;
 
 use crate::Error;
-use crate::quantiles::{SortedRows, matched_distance, read_as, sorted_rows};
+use crate::host::read_as;
+use crate::quantiles::{SortedRows, matched_distance, sorted_rows};
 
 /// The histogram loss of Risser et al. ("Stable and Controllable Neural Texture Synthesis and
 /// Style Transfer Using Histogram Losses", 2017): per channel, the activation is
@@ -32,7 +33,7 @@ impl HistogramLoss {
     /// size.
     pub fn new(style: Tensor<4>) -> Result<Self, Error> {
         let [_, c, h, w] = style.dims();
-        let values = read_as::<f32>(style.detach().reshape([c, h * w]))?;
+        let values = read_as::<f32, 2>(style.detach().reshape([c, h * w]), "style's activations")?;
         Ok(Self {
             sorted: sorted_rows(values, h * w),
             pixels: h * w,

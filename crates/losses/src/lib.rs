@@ -40,6 +40,7 @@ mod gram;
 mod gram_loss;
 mod guided_gram_loss;
 mod histogram;
+mod host;
 mod quantiles;
 mod sliced;
 mod symmetric;

@@ -6,6 +6,7 @@ use burn::tensor::{Element, Tensor, TensorData};
 use rayon::prelude::*;
 
 use crate::Error;
+use crate::host::read_as;
 
 /// A float type the matching runs in: `f32`, or `f64` for reference values.
 pub(crate) trait Sample: Element + radsort::Key + Copy + Send + Sync {
@@ -83,12 +84,12 @@ pub(crate) fn matched_distance(x: Tensor<2>, sorted: SortedRows<'_>) -> Result<T
     let detached = x.clone().detach();
     let target = match dtype {
         burn::tensor::DType::F64 => {
-            let values = read_as::<f64>(detached)?;
+            let values = read_as::<f64, 2>(detached, "activations")?;
             let matched = sorted.match_rows(&values, n);
             TensorData::new(matched, [rows, n])
         }
         _ => {
-            let values = read_as::<f32>(detached)?;
+            let values = read_as::<f32, 2>(detached, "activations")?;
             let matched = sorted.match_rows(&values, n);
             TensorData::new(matched, [rows, n])
         }
@@ -110,16 +111,6 @@ impl SortedRows<'_> {
             SortedRows::F64(sorted, m) => matched(rows, n, sorted, m),
         }
     }
-}
-
-/// `tensor`'s values on the host as `T`.
-pub(crate) fn read_as<T: Sample>(tensor: Tensor<2>) -> Result<Vec<T>, Error> {
-    tensor
-        .try_into_vec_as::<T>()
-        .map_err(|source| Error::ReadBack {
-            what: "projections",
-            source,
-        })
 }
 
 #[cfg(test)]

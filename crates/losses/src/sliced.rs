@@ -1,7 +1,8 @@
 use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::Error;
-use crate::quantiles::{SortedRows, matched_distance, read_as, sorted_rows};
+use crate::host::read_as;
+use crate::quantiles::{SortedRows, matched_distance, sorted_rows};
 
 /// The most pixels of a layer that a run's sliced loss compares at one evaluation: larger
 /// layers (VGG-16's first blocks at 512 px: 196 608 and 49 152 pixels) compare this many
@@ -58,11 +59,11 @@ impl SlicedLoss {
         let [_, m] = style.dims();
         match projected.dtype() {
             burn::tensor::DType::F64 => {
-                let sorted = sorted_rows(read_as::<f64>(style)?, m);
+                let sorted = sorted_rows(read_as::<f64, 2>(style, "style's projections")?, m);
                 matched_distance(projected, SortedRows::F64(&sorted, m))
             }
             _ => {
-                let sorted = sorted_rows(read_as::<f32>(style)?, m);
+                let sorted = sorted_rows(read_as::<f32, 2>(style, "style's projections")?, m);
                 matched_distance(projected, SortedRows::F32(&sorted, m))
             }
         }

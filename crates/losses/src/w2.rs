@@ -2,7 +2,7 @@ use burn::tensor::{Tensor, TensorData};
 use faer::Mat;
 use rayon::prelude::*;
 
-use crate::error::read;
+use crate::host::read_as;
 use crate::symmetric::{sqrt, trace_sqrt_product};
 use crate::{Error, gram};
 
@@ -10,8 +10,10 @@ use crate::{Error, gram};
 /// (crowsonkb's style-transfer-pytorch uses the same).
 pub const W2_EPS: f64 = 1e-4;
 
-/// Eigenvalues of `A Σ A` below this are raised to it in the gradient's `(A Σ A)^-½`: the
-/// ridge bounds them below by `W2_EPS²` in exact arithmetic.
+/// Eigenvalues of `A Σ A` below this are raised to it in the gradient's `(A Σ A)^-½`. The
+/// ridge bounds them below by `W2_EPS²` in exact arithmetic, but `Σ = FᵀF/N − μμᵀ` comes
+/// from `f32` sums, whose cancellation on a nearly constant channel with a large mean can
+/// exceed the ridge and leave an eigenvalue at about zero or below.
 const EIGEN_FLOOR: f64 = W2_EPS * W2_EPS * 1e-2;
 
 /// The squared Wasserstein-2 distance between Gaussians fitted to an activation's pixels and
@@ -59,7 +61,8 @@ impl W2Loss {
     /// a blend of several styles' (both are linear in the pixels, unlike the covariance).
     pub fn from_moments(mean: Tensor<3>, second: Tensor<3>) -> Result<Self, Error> {
         let [_, _, channels] = mean.dims();
-        let (m, s) = (read(mean.clone(), "mean")?, read(second, "second moment")?);
+        let m = read_as::<f64, 3>(mean.clone(), "mean")?;
+        let s = read_as::<f64, 3>(second, "second moment")?;
         let sigma = Mat::from_fn(channels, channels, |i, j| {
             s[i * channels + j] - m[i] * m[j] + if i == j { W2_EPS } else { 0.0 }
         });
@@ -95,7 +98,8 @@ impl W2Loss {
         pixels: usize,
     ) -> Result<Tensor<1>, Error> {
         let mut values = Self::from_partials_many(vec![(self, sum, second, pixels)])?;
-        values.pop().ok_or(Error::Eigen { size: 0 })
+        // One value per item.
+        Ok(values.swap_remove(0))
     }
 
     /// [`from_partials`](Self::from_partials) for several losses (one per layer), whose
@@ -113,7 +117,7 @@ impl W2Loss {
             let centred = mean.clone().swap_dims(1, 2).matmul(mean.clone());
             let sigma = second.div_scalar(n) - centred;
             let means = (mean - loss.mean.clone().cast(dtype)).square().sum();
-            let host = read(sigma.clone().detach(), "covariance")?;
+            let host = read_as::<f64, 3>(sigma.clone().detach(), "covariance")?;
             staged.push(((&loss.root, loss.trace, host), (channels, means, sigma)));
         }
         // On the host, one layer per thread: tr(Σₛ^½ Σ Σₛ^½)^½ and the gradient by Σ.
@@ -143,8 +147,14 @@ impl W2Loss {
 /// For the covariance `s` (row-major, without the ridge) and the target's `Σₛ^½` and `tr Σₛ`:
 /// `tr Σ + tr Σₛ − 2 tr(Σₛ^½ Σ Σₛ^½)^½` and its gradient by Σ,
 /// `I − Σₛ^½ (Σₛ^½ Σ Σₛ^½)^-½ Σₛ^½`, row-major.
+///
+/// A covariance with a non-finite entry gives a NaN value (and no gradient), which the
+/// objective reports as a non-finite loss at its iteration.
 fn cross(root: &Mat<f64>, target_trace: f64, s: &[f64]) -> Result<(f64, Vec<f64>), Error> {
     let channels = root.nrows();
+    if s.iter().any(|v| !v.is_finite()) {
+        return Ok((f64::NAN, vec![0.0; channels * channels]));
+    }
     let sigma = Mat::from_fn(channels, channels, |i, j| {
         s[i * channels + j] + if i == j { W2_EPS } else { 0.0 }
     });

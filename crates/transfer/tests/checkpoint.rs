@@ -6,7 +6,8 @@ mod common;
 use common::asset_image;
 use image::RgbImage;
 use nst_transfer::{
-    Checkpoint, Control, Error, MultiScale, Optimizer, Preset, StyleTransferConfig, Weighting,
+    Checkpoint, Control, Error, MultiScale, Optimizer, Preset, StyleLoss, StyleTransferConfig,
+    Weighting,
 };
 
 fn inputs() -> (RgbImage, RgbImage) {
@@ -77,7 +78,22 @@ fn a_resumed_run_ends_on_the_uninterrupted_runs_bytes() {
         .iterations(6)
         .build()
         .unwrap();
+    // The sliced loss draws its directions from the evaluation's number, which the
+    // checkpoint keeps.
+    let sliced = lbfgs()
+        .to_builder()
+        .style_loss(StyleLoss::Sliced)
+        .histogram_weight(5.0)
+        .build()
+        .unwrap();
+    let w2 = lbfgs()
+        .to_builder()
+        .style_loss(StyleLoss::W2)
+        .build()
+        .unwrap();
     for (name, config, at) in [
+        ("sliced and histogram", sliced, 5),
+        ("w2", w2, 5),
         ("lbfgs with pairs", gatys, 4),
         ("lbfgs, first scale", lbfgs(), 2),
         ("lbfgs, end of a scale", lbfgs(), 6),

@@ -35,7 +35,7 @@ pub struct ModelArgs {
     /// mask is white (resized to the content; guided Gram matrices, Gatys et al. 2017).
     #[arg(long, value_name = "PATH,..", value_delimiter = ',')]
     pub style_mask: Vec<PathBuf>,
-    /// One weight per style image; their Gram targets are blended (default: equal).
+    /// One weight per style image; their style targets are blended (default: equal).
     #[arg(long, value_name = "W,..", value_delimiter = ',')]
     pub style_blend: Option<Vec<f64>>,
     /// Longest side of the content image in pixels (Lanczos3); 0 keeps native sizes.

@@ -59,7 +59,7 @@ pub struct RunArgs {
     /// gatys: content].
     #[arg(long)]
     pub init: Option<String>,
-    /// Seed of the random number generator behind the initial noise.
+    /// Seed of the initial noise and of the sliced loss's directions and pixel samples.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Keep the content's colors: luminance (transfer on luma only) or histogram (recolor

@@ -54,7 +54,7 @@ pub struct StyleTransferConfig {
     pub(crate) style_weight: f64,
     /// Weight of the total-variation (denoise) loss in the normalised sum.
     pub(crate) denoise_weight: f64,
-    /// How the three losses are combined into the objective.
+    /// How the losses are combined into the objective.
     pub(crate) weighting: Weighting,
     /// The optimiser.
     pub(crate) optimizer: Optimizer,
@@ -74,14 +74,14 @@ pub struct StyleTransferConfig {
     pub(crate) iterations: usize,
     /// The starting image.
     pub(crate) init: Init,
-    /// Seed of the initial noise.
+    /// Seed of the initial noise and of the sliced loss's draws.
     pub(crate) seed: u64,
     /// Longest side of the content image after resizing (Lanczos3); `None` keeps native sizes.
     pub(crate) size: Option<u32>,
     /// The style image is resized to the content's longest side times this factor (with
     /// `size: None`, its own longest side times this factor).
     pub(crate) style_scale: f64,
-    /// One weight per style image, when there are several; their Gram targets are blended
+    /// One weight per style image, when there are several; their style targets are blended
     /// with these weights (normalised to sum to 1). `None` weighs them equally.
     pub(crate) style_blend: Option<Vec<f64>>,
     /// Divide each Gram matrix by `H·W·C`.
@@ -178,7 +178,7 @@ impl StyleTransferConfig {
         iterations: usize => |c| c.iterations,
         /// The starting image.
         init: &Init => |c| &c.init,
-        /// Seed of the initial noise.
+        /// Seed of the initial noise and of the sliced loss's draws.
         seed: u64 => |c| c.seed,
         /// Longest side of the content image after resizing; `None` keeps native sizes.
         size: Option<u32> => |c| c.size,
@@ -255,6 +255,13 @@ impl StyleTransferConfig {
         layers.sort();
         layers.dedup();
         layers
+    }
+
+    /// Whether its terms can be evaluated in tiles: not with the sliced style loss or the
+    /// histogram term, which compare whole distributions (sorted values do not add up over
+    /// tiles).
+    pub fn tiles(&self) -> bool {
+        self.style_loss != StyleLoss::Sliced && self.histogram_weight == 0.0
     }
 
     /// Checks every field; the error names the first one that is wrong.

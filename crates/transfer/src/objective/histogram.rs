@@ -5,8 +5,7 @@ use burn::tensor::{DType, Tensor};
 use nst_losses::HistogramLoss;
 use nst_vgg16::{Layer, Vgg16};
 
-use super::sliced::flat;
-use super::term::{Activations, Loss, Value, cast, layer_mean};
+use super::term::{Activations, Loss, Value, cast, flat, layer_mean};
 use crate::Error;
 
 /// The mean over the histogram layers of the mean squared distance to the features
@@ -52,9 +51,5 @@ impl Loss for HistogramTerm {
             per_layer.push((*layer, loss.forward(features.reshape([1, c, n, 1]))?));
         }
         Ok(layer_mean(image, per_layer, std::iter::repeat(1.0)))
-    }
-
-    fn adds_up_over_tiles(&self) -> bool {
-        false
     }
 }

@@ -77,6 +77,14 @@ impl Objective {
         masks: Option<&[Tensor<4>]>,
         Evaluation { tile, dtype }: Evaluation,
     ) -> Result<Self, Error> {
+        if tile.is_some() && !config.tiles() {
+            return Err(Error::Config(
+                "the sliced style loss and the histogram term compare whole feature \
+                 distributions, which cannot be evaluated in tiles: use the gram or w2 style \
+                 loss without the histogram term, or a size that fits without tiles"
+                    .into(),
+            ));
+        }
         let content_image = content.clone();
         let tiling = tile.map(|side| Tiling::new(side, &config.layers()));
         let style_layers = StyleLayers {
@@ -120,15 +128,6 @@ impl Objective {
                 weight: config.histogram_weight,
                 loss: Box::new(loss),
             });
-        }
-        if tiling.is_some()
-            && let Some(whole) = terms.iter().find(|t| !t.loss.adds_up_over_tiles())
-        {
-            return Err(Error::Config(format!(
-                "the {} term compares whole feature distributions, which cannot be evaluated \
-                 in tiles: use the gram or w2 style loss without the histogram term, or no tiles",
-                whole.term
-            )));
         }
         let mut layers: Vec<Layer> = terms.iter().flat_map(|t| t.loss.layers()).collect();
         layers.sort();
@@ -349,16 +348,18 @@ impl StyleInputs<'_> {
             _ => None,
         };
         if self.masks.is_some() && (config.style_loss != StyleLoss::Gram || histogram) {
+            let mut refused = Vec::new();
+            if config.style_loss != StyleLoss::Gram {
+                refused.push(format!("the {} style loss", config.style_loss.name()));
+            }
+            if histogram {
+                refused.push("the histogram term".to_owned());
+            }
             return Err(Error::Config(format!(
-                "style masks work with the gram style loss only (not {}{}): each region's \
+                "style masks work with the gram style loss only, not with {}: each region's \
                  Gram matrix is weighted by its mask, which has no counterpart for the other \
                  statistics yet",
-                config.style_loss.name(),
-                if histogram {
-                    " or the histogram term"
-                } else {
-                    ""
-                }
+                refused.join(" or ")
             )));
         }
         // The one style the distribution losses match.
@@ -374,9 +375,12 @@ impl StyleInputs<'_> {
         };
         let single = match (distribution, single) {
             (Some(loss), None) => {
+                let advice = match config.style_loss {
+                    StyleLoss::Sliced => "blend several styles with the gram or w2 style loss",
+                    _ => "leave out --histogram-weight to blend several styles",
+                };
                 return Err(Error::Config(format!(
-                    "the {loss} loss matches one style image's distribution; blend several \
-                     styles with the gram or w2 style loss"
+                    "the {loss} loss matches one style image's distribution; {advice}"
                 )));
             }
             (_, single) => single,
@@ -399,7 +403,8 @@ impl StyleInputs<'_> {
             )?),
             StyleLoss::Sliced => match single.clone() {
                 Some(style) => Box::new(SlicedTerm::new(vgg, style, layers, config.seed, dtype)),
-                None => return Err(Error::Config("no style image has a weight".into())),
+                // Refused above with advice; kept as an error rather than a panic.
+                None => return Err(Error::Config("the sliced loss needs one style".into())),
             },
         };
         Ok(StyleTerms {

@@ -6,7 +6,7 @@ use nst_losses::{SLICED_MAX_PIXELS, SlicedLoss, directions, pixel_subset};
 use nst_vgg16::{Layer, Vgg16};
 
 use super::style::StyleLayers;
-use super::term::{Activations, Loss, Value, cast, layer_mean};
+use super::term::{Activations, Loss, Value, cast, flat, layer_mean};
 use crate::Error;
 
 /// The weighted mean over the style layers of the sliced Wasserstein distance, along as many
@@ -29,10 +29,7 @@ impl SlicedTerm {
         dtype: Option<DType>,
     ) -> Self {
         let features = vgg.forward(style, layers.layers);
-        let weights = match layers.weights {
-            Some(weights) => weights.to_vec(),
-            None => vec![1.0; layers.layers.len()],
-        };
+        let weights = layers.weights();
         Self {
             layers: layers
                 .layers
@@ -84,14 +81,4 @@ impl Loss for SlicedTerm {
         let weights = self.layers.iter().map(|(_, weight, _)| *weight);
         Ok(layer_mean(image, per_layer, weights))
     }
-
-    fn adds_up_over_tiles(&self) -> bool {
-        false
-    }
-}
-
-/// A `[1, C, H, W]` activation as `[1, C, H·W]`.
-pub(crate) fn flat(x: Tensor<4>) -> Tensor<3> {
-    let [n, c, h, w] = x.dims();
-    x.reshape([n, c, h * w])
 }

@@ -56,6 +56,16 @@ pub(crate) struct StyleLayers<'a> {
     pub normalize: bool,
 }
 
+impl StyleLayers<'_> {
+    /// One weight per layer: the given ones, or 1 each.
+    pub fn weights(&self) -> Vec<f64> {
+        match self.weights {
+            Some(weights) => weights.to_vec(),
+            None => vec![1.0; self.layers.len()],
+        }
+    }
+}
+
 impl StyleTerm {
     /// Targets from the styles' Gram matrices (computed tile by tile with `tiling`), blended
     /// with `blend` (summing to 1); with `masks` (one `[1, 1, H, W]` map in 0–1 per style, at
@@ -87,10 +97,7 @@ impl StyleTerm {
                 }
             }
         }
-        let weights = match layers.weights {
-            Some(weights) => weights.to_vec(),
-            None => vec![1.0; layers.layers.len()],
-        };
+        let weights = layers.weights();
         let loss = |layer: Layer, per_style: Vec<(usize, f64, Tensor<3>)>| match masks {
             None => {
                 let blended = per_style

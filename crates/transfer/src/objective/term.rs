@@ -81,12 +81,12 @@ pub(crate) trait Loss {
     /// is the whole `[1, 3, H, W]` 0–255 image in the losses' dtype, and `draw` numbers the
     /// evaluation (the sliced loss draws its directions from it and the run's seed).
     fn value(&self, sums: Vec<Tensor<3>>, image: &Tensor<4>, draw: u64) -> Result<Value, Error>;
+}
 
-    /// Whether its statistics add up over tiles; a loss of whole distributions (sorted
-    /// values) does not, and refuses tiled evaluation.
-    fn adds_up_over_tiles(&self) -> bool {
-        true
-    }
+/// A `[1, C, H, W]` activation as `[1, C, H·W]`.
+pub(crate) fn flat(x: Tensor<4>) -> Tensor<3> {
+    let [n, c, h, w] = x.dims();
+    x.reshape([n, c, h * w])
 }
 
 /// A loss with its weight and its key.

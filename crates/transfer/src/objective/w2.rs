@@ -51,10 +51,7 @@ impl W2Term {
                 });
             }
         }
-        let weights = match layers.weights {
-            Some(weights) => weights.to_vec(),
-            None => vec![1.0; layers.layers.len()],
-        };
+        let weights = layers.weights();
         let mut terms = Vec::new();
         for ((&layer, weight), moments) in layers.layers.iter().zip(weights).zip(moments) {
             if let Some((mean, second)) = moments {

@@ -22,7 +22,7 @@ impl StyleTransfer {
         self.run_with(content, &[style], |_| Control::Continue)
     }
 
-    /// Repaints `content` in the style of `styles`, whose Gram targets are blended with the
+    /// Repaints `content` in the style of `styles`, whose style targets are blended with the
     /// config's `style_blend` weights (equal weights by default), calling `observer` after
     /// every iteration; when it returns [`Control::Stop`] the run ends and the image so far is
     /// returned.
