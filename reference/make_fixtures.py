@@ -44,14 +44,6 @@ FIXTURE_LAYERS = ["conv1_1", "conv3_1", "conv5_3"]
 GATYS = {"content_layers": "conv4_2", "style_layers": "conv1_1,conv2_1,conv3_1,conv4_1,conv5_1"}
 
 
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def make_vgg_input() -> np.ndarray:
     """Deterministic smooth-ish 24x32 RGB image: gradients + box-blurred noise."""
     return ref.smooth_image(*VGG_INPUT_HW, seed=SEED, radius=1).astype(np.uint8)
@@ -214,7 +206,7 @@ def main() -> int:
         "activation_format": "little-endian float32, NCHW [1, C, H, W], after ReLU",
         "layers": layers,
         "onnx_file": os.path.basename(args.weights),
-        "onnx_sha256": sha256(args.weights),
+        "onnx_sha256": ref.sha256_file(args.weights),
         "versions": {"python": platform.python_version(), "numpy": np.__version__,
                      "onnx": onnx.__version__, "onnxruntime": ort.__version__},
         "reference_vs_onnxruntime": {k: agr[k] for k in FIXTURE_LAYERS},

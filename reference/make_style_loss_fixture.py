@@ -23,7 +23,6 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
 import argparse
-import hashlib
 import json
 import platform
 import sys
@@ -49,14 +48,6 @@ DIRECTIONS = [
 ]
 
 
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--weights", default=os.path.expanduser(
@@ -80,7 +71,7 @@ def main() -> int:
     expected["directions"] = [
         {**d, "first8": ref.sliced_directions(**d).reshape(-1)[:8].tolist()} for d in DIRECTIONS]
     expected["onnx_file"] = os.path.basename(args.weights)
-    expected["onnx_sha256"] = sha256(args.weights)
+    expected["onnx_sha256"] = ref.sha256_file(args.weights)
     expected["images"] = {"image": "score_image.png", "content": "score_content.png",
                           "style": "score_style.png", "size": "native"}
     expected["generator"] = ("python3 reference/make_style_loss_fixture.py "

@@ -595,6 +595,17 @@ def parse_layers(spec) -> list[int]:
     return out
 
 
+def sha256_file(path: str) -> str:
+    """The hex SHA-256 of a file's bytes (the fixtures record the ONNX file's)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def load_image(path: str) -> np.ndarray:
     """Pillow -> RGB 8-bit -> float64 HxWx3, native size."""
     from PIL import Image
