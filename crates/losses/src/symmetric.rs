@@ -1,9 +1,29 @@
 //! Square roots of symmetric positive semi-definite matrices in `f64`, through `faer`'s
 //! self-adjoint eigendecomposition.
+//!
+//! Everything here runs on one thread: callers run one matrix per thread, and a fixed order
+//! of summation keeps the results independent of the machine's thread count (a resumed run
+//! ends on the same bytes anywhere).
 
-use faer::{Mat, MatRef, Side};
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par};
 
 use crate::Error;
+
+/// faer's default parameters.
+fn default<T: Default>() -> T {
+    T::default()
+}
+
+/// `a · b`, on this thread.
+fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Mat<f64> {
+    let mut out = Mat::zeros(a.nrows(), b.ncols());
+    matmul(out.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
+    out
+}
 
 /// A symmetric matrix's eigenvalues (ascending) and eigenvectors (the columns of `vectors`).
 pub(crate) struct Eigen {
@@ -14,17 +34,24 @@ pub(crate) struct Eigen {
 /// The eigendecomposition of the symmetric `matrix` (its lower triangle is read).
 pub(crate) fn eigen(matrix: MatRef<'_, f64>) -> Result<Eigen, Error> {
     let size = matrix.nrows();
-    let evd = matrix
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|_| Error::Eigen { size })?;
-    let values: Vec<f64> = (0..size).map(|i| evd.S()[i]).collect();
+    let mut vectors = Mat::zeros(size, size);
+    let mut diagonal = Diag::zeros(size);
+    let scratch =
+        self_adjoint_evd_scratch::<f64>(size, ComputeEigenvectors::Yes, Par::Seq, default());
+    self_adjoint_evd(
+        matrix,
+        diagonal.as_mut(),
+        Some(vectors.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut MemBuffer::new(scratch)),
+        default(),
+    )
+    .map_err(|_| Error::Eigen { size })?;
+    let values: Vec<f64> = (0..size).map(|i| diagonal[i]).collect();
     if values.iter().any(|v| !v.is_finite()) {
         return Err(Error::Eigen { size });
     }
-    Ok(Eigen {
-        values,
-        vectors: evd.U().to_owned(),
-    })
+    Ok(Eigen { values, vectors })
 }
 
 /// `V f(Λ) Vᵀ` for the eigendecomposition `V Λ Vᵀ`, with negative eigenvalues (rounding) taken
@@ -34,7 +61,7 @@ pub(crate) fn apply(eigen: &Eigen, f: impl Fn(f64) -> f64) -> Mat<f64> {
     let scaled = Mat::from_fn(size, size, |i, j| {
         eigen.vectors[(i, j)] * f(eigen.values[j].max(0.0))
     });
-    &scaled * eigen.vectors.transpose()
+    product(scaled.as_ref(), eigen.vectors.transpose())
 }
 
 /// The principal square root of a symmetric positive semi-definite matrix.
@@ -52,15 +79,15 @@ pub(crate) fn trace_sqrt_product(
     sigma: MatRef<'_, f64>,
     floor: f64,
 ) -> Result<(f64, Mat<f64>), Error> {
-    let product = root * sigma * root;
-    let eigen = eigen(product.as_ref())?;
+    let inner = product(product(root, sigma).as_ref(), root);
+    let eigen = eigen(inner.as_ref())?;
     let trace = eigen.values.iter().map(|&v| v.max(0.0).sqrt()).sum();
-    let b = root * &eigen.vectors;
+    let b = product(root, eigen.vectors.as_ref());
     let size = eigen.values.len();
     let scaled = Mat::from_fn(size, size, |i, j| {
         b[(i, j)] * 0.5 / eigen.values[j].max(floor).sqrt()
     });
-    Ok((trace, &scaled * b.transpose()))
+    Ok((trace, product(scaled.as_ref(), b.transpose())))
 }
 
 #[cfg(test)]
