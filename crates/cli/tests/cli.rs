@@ -31,6 +31,21 @@ fn assert_one_line_error(output: &Output, needle: &str) -> String {
     stderr
 }
 
+/// `nst recipe IMAGE --rerun AGAIN` succeeds and writes IMAGE's bytes (on the CPU).
+fn assert_reruns_to_the_same_bytes(image: &str, again: &str) {
+    let rerun = nst(&["recipe", image, "--rerun", again]);
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    assert_eq!(
+        std::fs::read(image).unwrap(),
+        std::fs::read(again).unwrap(),
+        "{image}: a rerun on the CPU gives the same bytes"
+    );
+}
+
 #[test]
 fn a_missing_content_file_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -462,17 +477,7 @@ fn a_recipe_records_the_run_and_reruns_to_identical_bytes() {
     assert_eq!(recipe["content"]["sha256"], content_hash);
     assert_eq!(recipe["styles"].as_array().unwrap().len(), 2);
 
-    let rerun = nst(&["recipe", &path("out.png"), "--rerun", &path("again.png")]);
-    assert!(
-        rerun.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rerun.stderr)
-    );
-    assert_eq!(
-        std::fs::read(path("out.png")).unwrap(),
-        std::fs::read(path("again.png")).unwrap(),
-        "a rerun on the CPU gives the same bytes"
-    );
+    assert_reruns_to_the_same_bytes(&path("out.png"), &path("again.png"));
 
     // A changed input is refused before anything runs.
     std::fs::copy(fixture("score_image.png"), path("content.png")).unwrap();
@@ -1153,17 +1158,7 @@ fn a_sliced_run_logs_its_term_and_reruns_to_identical_bytes() {
     let recipe: Value = serde_json::from_slice(&printed.stdout).unwrap();
     assert_eq!(recipe["config"]["style_loss"], "sliced");
     assert_eq!(recipe["config"]["histogram_weight"], 5.0);
-    let rerun = nst(&["recipe", &path("out.png"), "--rerun", &path("again.png")]);
-    assert!(
-        rerun.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rerun.stderr)
-    );
-    assert_eq!(
-        std::fs::read(path("out.png")).unwrap(),
-        std::fs::read(path("again.png")).unwrap(),
-        "a sliced rerun on the CPU gives the same bytes"
-    );
+    assert_reruns_to_the_same_bytes(&path("out.png"), &path("again.png"));
 
     // A tiny time limit stops after the first iteration, and the image is written.
     let limited = run(&["--time-limit", "0.001", "-o", &path("limited.png")]);
