@@ -1,0 +1,44 @@
+//! Warping an image along a flow.
+
+use image::Rgb32FImage;
+use rayon::prelude::*;
+
+use crate::plane::taps;
+use crate::{Error, Flow};
+
+/// `out(p) = image(p + flow(p))`: bilinear, with the sampled coordinates clamped at the
+/// border; `image` and `flow` must have the same size.
+///
+/// With `flow` computed from frame t to frame t − 1, this brings frame t − 1's pixels (or its
+/// stylised result) to where they are in frame t.
+pub fn warp(image: &Rgb32FImage, flow: &Flow) -> Result<Rgb32FImage, Error> {
+    let (w, h) = image.dimensions();
+    if (w, h) != (flow.width(), flow.height()) {
+        return Err(Error::SizeMismatch {
+            what: "warp: image and flow",
+            left_width: w,
+            left_height: h,
+            right_width: flow.width(),
+            right_height: flow.height(),
+        });
+    }
+    let (wu, hu) = (w as usize, h as usize);
+    let src: &[f32] = image.as_raw();
+    let mut out = vec![0.0f32; 3 * wu * hu];
+    if wu > 0 && hu > 0 {
+        out.par_chunks_mut(3 * wu).enumerate().for_each(|(y, row)| {
+            for x in 0..wu {
+                let k = y * wu + x;
+                let (x0, x1, fx) = taps(x as f32 + flow.u()[k], wu);
+                let (y0, y1, fy) = taps(y as f32 + flow.v()[k], hu);
+                for c in 0..3 {
+                    let p = |xx: usize, yy: usize| src[3 * (yy * wu + xx) + c];
+                    let top = p(x0, y0) + fx * (p(x1, y0) - p(x0, y0));
+                    let bottom = p(x0, y1) + fx * (p(x1, y1) - p(x0, y1));
+                    row[3 * x + c] = top + fy * (bottom - top);
+                }
+            }
+        });
+    }
+    Ok(Rgb32FImage::from_raw(w, h, out).unwrap_or_else(|| Rgb32FImage::new(w, h)))
+}
