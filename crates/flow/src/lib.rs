@@ -93,8 +93,8 @@ pub fn flow_with(from: &RgbImage, to: &RgbImage, options: &FlowOptions) -> Resul
     let patch_size = options.patch_size.max(1) as usize;
     let coarsest = pyramid::coarsest_level(w as usize, h as usize, patch_size);
     let finest = (options.finest_level as usize).min(coarsest);
-    let from_levels = pyramid::pyramid(Plane::luma(from), coarsest);
-    let to_levels = pyramid::pyramid(Plane::luma(to), coarsest);
+    let from_levels = pyramid::pyramid(Plane::luma(from).gaussian(options.smoothing), coarsest);
+    let to_levels = pyramid::pyramid(Plane::luma(to).gaussian(options.smoothing), coarsest);
     let settings = SearchSettings {
         patch_size,
         stride: options.patch_stride.max(1) as usize,
@@ -109,6 +109,7 @@ pub fn flow_with(from: &RgbImage, to: &RgbImage, options: &FlowOptions) -> Resul
         fixed_point_iterations: options.refinement_iterations as usize,
         sor_iterations: options.sor_iterations as usize,
     };
+    let search_finest = options.finest_search_level as usize;
     let top = &from_levels[coarsest];
     let mut u = Plane::zeros(top.width, top.height);
     let mut v = Plane::zeros(top.width, top.height);
@@ -117,16 +118,18 @@ pub fn flow_with(from: &RgbImage, to: &RgbImage, options: &FlowOptions) -> Resul
         if index < coarsest {
             (u, v) = pyramid::upsample(&u, &v, f.width, f.height);
         }
-        let (fdx, fdy) = f.sobel_gradients();
-        let level = Level {
-            from: f,
-            from_dx: &fdx,
-            from_dy: &fdy,
-            to: t,
-        };
-        let grid = PatchGrid::new(f.width, f.height, settings.patch_size, settings.stride);
-        let patches = dis::search_patches(&level, &grid, &u, &v, &settings);
-        (u, v) = dis::densify(&level, &grid, &patches);
+        if index >= search_finest || index == coarsest {
+            let (fdx, fdy) = f.sobel_gradients();
+            let level = Level {
+                from: f,
+                from_dx: &fdx,
+                from_dy: &fdy,
+                to: t,
+            };
+            let grid = PatchGrid::new(f.width, f.height, settings.patch_size, settings.stride);
+            let patches = dis::search_patches(&level, &grid, &u, &v, &settings);
+            (u, v) = dis::densify(&level, &grid, &patches);
+        }
         if refinement.fixed_point_iterations > 0 && refinement.sor_iterations > 0 {
             let (d0, d1) = (Derivatives::new(f), Derivatives::new(t));
             variational::refine(f, &d0, t, &d1, &mut u, &mut v, &refinement);

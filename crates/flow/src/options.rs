@@ -9,9 +9,15 @@ pub struct FlowOptions {
     pub patch_size: u32,
     /// The distance between neighbouring patches, in pixels; smaller is denser and slower.
     pub patch_stride: u32,
+    /// The standard deviation, in pixels, of a Gaussian blur of both frames before the
+    /// pyramid (0 turns it off). A little blur makes sub-pixel matching less biased.
+    pub smoothing: f32,
     /// The finest pyramid level computed: 0 is full resolution, 1 half (then upsampled), and
     /// so on. Clamped to the coarsest level.
     pub finest_level: u32,
+    /// The finest level at which patches are searched; finer levels (down to `finest_level`)
+    /// only upsample the flow and refine it variationally, which is much cheaper.
+    pub finest_search_level: u32,
     /// Gauss–Newton iterations of each patch's inverse search, per level.
     pub search_iterations: u32,
     /// Subtract each patch's mean before comparing, which tolerates brightness changes.
@@ -35,8 +41,10 @@ impl Default for FlowOptions {
         Self {
             patch_size: 8,
             patch_stride: 3,
+            smoothing: 1.0,
             finest_level: 0,
-            search_iterations: 16,
+            finest_search_level: 1,
+            search_iterations: 8,
             mean_normalization: true,
             spatial_propagation: true,
             refinement_iterations: 5,

@@ -101,6 +101,34 @@ impl Plane {
         (dx, dy)
     }
 
+    /// A separable Gaussian blur of standard deviation `sigma` (radius ⌈3σ⌉, border
+    /// replicated); `sigma ≤ 0` returns a copy.
+    pub(crate) fn gaussian(&self, sigma: f32) -> Self {
+        if sigma.is_nan() || sigma <= 0.0 {
+            return self.clone();
+        }
+        let radius = (3.0 * sigma).ceil().min(64.0) as isize;
+        let mut kernel: Vec<f32> = (-radius..=radius)
+            .map(|i| (-((i * i) as f32) / (2.0 * sigma * sigma)).exp())
+            .collect();
+        let total: f32 = kernel.iter().sum();
+        kernel.iter_mut().for_each(|k| *k /= total);
+        let across = Self::from_fn(self.width, self.height, |x, y| {
+            let mut s = 0.0;
+            for (i, k) in (-radius..=radius).zip(&kernel) {
+                s += k * self.at_clamped(x as isize + i, y as isize);
+            }
+            s
+        });
+        Self::from_fn(self.width, self.height, |x, y| {
+            let mut s = 0.0;
+            for (i, k) in (-radius..=radius).zip(&kernel) {
+                s += k * across.at_clamped(x as isize, y as isize + i);
+            }
+            s
+        })
+    }
+
     /// Half the size (rounded down, at least 1): each pixel is the mean of a 2×2 block, so that
     /// the coarse pixel centre `x` sits at the fine coordinate `2x + 0.5`.
     pub(crate) fn half(&self) -> Self {
@@ -115,14 +143,59 @@ impl Plane {
     }
 }
 
+/// `⌊x⌋` without a libm call (exact for |x| < 2³¹; saturates beyond, which the callers treat
+/// as outside).
+#[inline]
+pub(crate) fn floor(x: f32) -> f32 {
+    let t = x as i32 as f32;
+    if t > x { t - 1.0 } else { t }
+}
+
+/// A clamped bilinear lookup position, reusable on planes of the same size.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Taps {
+    i00: usize,
+    i01: usize,
+    i10: usize,
+    i11: usize,
+    fx: f32,
+    fy: f32,
+}
+
+impl Taps {
+    /// The taps of (x, y) on a `width × height` plane.
+    #[inline]
+    pub(crate) fn new(x: f32, y: f32, width: usize, height: usize) -> Self {
+        let (x0, x1, fx) = taps(x, width);
+        let (y0, y1, fy) = taps(y, height);
+        Self {
+            i00: y0 * width + x0,
+            i01: y0 * width + x1,
+            i10: y1 * width + x0,
+            i11: y1 * width + x1,
+            fx,
+            fy,
+        }
+    }
+
+    /// The interpolated value of `plane` (of the size the taps were made for).
+    #[inline]
+    pub(crate) fn of(&self, plane: &Plane) -> f32 {
+        let d = &plane.data;
+        let top = d[self.i00] + self.fx * (d[self.i01] - d[self.i00]);
+        let bottom = d[self.i10] + self.fx * (d[self.i11] - d[self.i10]);
+        top + self.fy * (bottom - top)
+    }
+}
+
 /// The two neighbouring indices and the weight of the second for a clamped bilinear tap.
 #[inline]
 pub(crate) fn taps(x: f32, len: usize) -> (usize, usize, f32) {
     let max = (len - 1) as f32;
     // `clamp` keeps NaN; `max(0.0)` maps it to 0 so a bad coordinate cannot index out of range.
     let x = x.max(0.0).min(max);
-    let x0 = x.floor();
-    let i0 = x0 as usize;
+    // x ≥ 0: truncation is the floor.
+    let i0 = x as usize;
     let i1 = (i0 + 1).min(len - 1);
-    (i0, i1, x - x0)
+    (i0, i1, x - i0 as f32)
 }

@@ -2,9 +2,11 @@
 //! brightness and gradient constancy with robust penalties, normalised by the local gradient,
 //! and a robust smoothness term, solved by lagged fixed-point iterations of red–black SOR.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use rayon::prelude::*;
 
-use crate::plane::Plane;
+use crate::plane::{Plane, Taps};
 
 /// `ε²` of the robust penalty `Ψ(s²) = √(s² + ε²)`.
 const EPSILON_SQUARED: f32 = 1e-6;
@@ -46,6 +48,17 @@ impl Derivatives {
     }
 }
 
+/// One pixel's SOR system.
+struct Pixel {
+    /// Smoothness weights towards the left, right, upper and lower neighbours (0 outside).
+    weights: [f32; 4],
+    inv_u: f32,
+    inv_v: f32,
+    a12: f32,
+    rhs_u: f32,
+    rhs_v: f32,
+}
+
 /// `Ψ'(s²)`, the weight of a lagged robust term.
 #[inline]
 fn psi_prime(s2: f32) -> f32 {
@@ -71,12 +84,14 @@ pub(crate) fn refine(
             for (x, c) in row.iter_mut().enumerate() {
                 let k = y * w + x;
                 let (px, py) = (x as f32 + u.data[k], y as f32 + v.data[k]);
-                let s = |p: &Plane| p.sample(px, py);
+                let taps = Taps::new(px, py, w, h);
+                let s = |p: &Plane| taps.of(p);
                 let iz = s(to) - from.data[k];
-                let ix = 0.5 * (s(&d1.dx) + d0.dx.data[k]);
-                let iy = 0.5 * (s(&d1.dy) + d0.dy.data[k]);
-                let ixz = s(&d1.dx) - d0.dx.data[k];
-                let iyz = s(&d1.dy) - d0.dy.data[k];
+                let (wx, wy) = (s(&d1.dx), s(&d1.dy));
+                let ix = 0.5 * (wx + d0.dx.data[k]);
+                let iy = 0.5 * (wy + d0.dy.data[k]);
+                let ixz = wx - d0.dx.data[k];
+                let iyz = wy - d0.dy.data[k];
                 let ixx = 0.5 * (s(&d1.dxx) + d0.dxx.data[k]);
                 let ixy = 0.5 * (s(&d1.dxy) + d0.dxy.data[k]);
                 let iyy = 0.5 * (s(&d1.dyy) + d0.dyy.data[k]);
@@ -115,63 +130,86 @@ pub(crate) fn refine(
             let s2 = fx(u).powi(2) + fy(u).powi(2) + fx(v).powi(2) + fy(v).powi(2);
             r.alpha * psi_prime(s2)
         });
-        let mut du = vec![0.0f32; n];
-        let mut dv = vec![0.0f32; n];
-        let mut next_du = vec![0.0f32; n];
-        let mut next_dv = vec![0.0f32; n];
+        // Each pixel's system with the current flow folded in: its neighbours' weights, the
+        // inverse diagonals, the coupling and the constant parts of the right-hand sides.
+        let system: Vec<Pixel> = (0..n)
+            .into_par_iter()
+            .map(|k| {
+                let (x, y) = (k % w, k / w);
+                let weights = [
+                    if x > 0 { weight.data[k - 1] } else { 0.0 },
+                    if x + 1 < w { weight.data[k] } else { 0.0 },
+                    if y > 0 { weight.data[k - w] } else { 0.0 },
+                    if y + 1 < h { weight.data[k] } else { 0.0 },
+                ];
+                let neighbours = [k.wrapping_sub(1), k + 1, k.wrapping_sub(w), k + w];
+                let (mut sum_w, mut rhs_u, mut rhs_v) = (0.0f32, 0.0f32, 0.0f32);
+                for (&q, &wq) in neighbours.iter().zip(&weights) {
+                    if wq > 0.0 {
+                        sum_w += wq;
+                        rhs_u += wq * (u.data[q] - u.data[k]);
+                        rhs_v += wq * (v.data[q] - v.data[k]);
+                    }
+                }
+                let [a11, a12, a22, b1, b2] = coef[k];
+                let inverse = |d: f32| {
+                    if d > 0.0 && d.is_finite() {
+                        1.0 / d
+                    } else {
+                        0.0
+                    }
+                };
+                Pixel {
+                    weights,
+                    inv_u: inverse(a11 + sum_w),
+                    inv_v: inverse(a22 + sum_w),
+                    a12,
+                    rhs_u: b1 + rhs_u,
+                    rhs_v: b2 + rhs_v,
+                }
+            })
+            .collect();
+        let du: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+        let dv: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
         for _ in 0..r.sor_iterations {
             for colour in 0..2 {
-                next_du
-                    .par_chunks_mut(w)
-                    .zip(next_dv.par_chunks_mut(w))
-                    .enumerate()
-                    .for_each(|(y, (row_u, row_v))| {
-                        for x in 0..w {
-                            let k = y * w + x;
-                            if (x + y) % 2 != colour {
-                                row_u[x] = du[k];
-                                row_v[x] = dv[k];
-                                continue;
+                // A colour's pixels read only the other colour's: updating them in place in
+                // parallel gives the same result in any order.
+                (0..h).into_par_iter().for_each(|y| {
+                    let get =
+                        |d: &[AtomicU32], q: usize| f32::from_bits(d[q].load(Ordering::Relaxed));
+                    for x in ((y + colour) % 2..w).step_by(2) {
+                        let k = y * w + x;
+                        let p = &system[k];
+                        let (mut su, mut sv) = (0.0f32, 0.0f32);
+                        let neighbours = [k.wrapping_sub(1), k + 1, k.wrapping_sub(w), k + w];
+                        for (&q, &wq) in neighbours.iter().zip(&p.weights) {
+                            if wq > 0.0 {
+                                su += wq * get(&du, q);
+                                sv += wq * get(&dv, q);
                             }
-                            let (mut sum_w, mut sum_u, mut sum_v) = (0.0f32, 0.0f32, 0.0f32);
-                            let mut add = |q: usize, wq: f32| {
-                                sum_w += wq;
-                                sum_u += wq * (u.data[q] + du[q] - u.data[k]);
-                                sum_v += wq * (v.data[q] + dv[q] - v.data[k]);
-                            };
-                            if x > 0 {
-                                add(k - 1, weight.data[k - 1]);
-                            }
-                            if x + 1 < w {
-                                add(k + 1, weight.data[k]);
-                            }
-                            if y > 0 {
-                                add(k - w, weight.data[k - w]);
-                            }
-                            if y + 1 < h {
-                                add(k + w, weight.data[k]);
-                            }
-                            let [a11, a12, a22, b1, b2] = coef[k];
-                            let den_u = a11 + sum_w;
-                            let new_u = if den_u > 0.0 {
-                                (1.0 - OMEGA) * du[k] + OMEGA * (b1 - a12 * dv[k] + sum_u) / den_u
-                            } else {
-                                du[k]
-                            };
-                            let den_v = a22 + sum_w;
-                            let new_v = if den_v > 0.0 {
-                                (1.0 - OMEGA) * dv[k] + OMEGA * (b2 - a12 * new_u + sum_v) / den_v
-                            } else {
-                                dv[k]
-                            };
-                            row_u[x] = if new_u.is_finite() { new_u } else { 0.0 };
-                            row_v[x] = if new_v.is_finite() { new_v } else { 0.0 };
                         }
-                    });
-                std::mem::swap(&mut du, &mut next_du);
-                std::mem::swap(&mut dv, &mut next_dv);
+                        let (old_u, old_v) = (get(&du, k), get(&dv, k));
+                        let new_u = (1.0 - OMEGA) * old_u
+                            + OMEGA * (p.rhs_u - p.a12 * old_v + su) * p.inv_u;
+                        let new_u = if new_u.is_finite() { new_u } else { 0.0 };
+                        let new_v = (1.0 - OMEGA) * old_v
+                            + OMEGA * (p.rhs_v - p.a12 * new_u + sv) * p.inv_v;
+                        let new_v = if new_v.is_finite() { new_v } else { 0.0 };
+                        du[k].store(new_u.to_bits(), Ordering::Relaxed);
+                        dv[k].store(new_v.to_bits(), Ordering::Relaxed);
+                    }
+                });
             }
         }
+        let du: Vec<f32> = du
+            .into_iter()
+            .map(|a| f32::from_bits(a.into_inner()))
+            .collect();
+        let dv: Vec<f32> = dv
+            .into_iter()
+            .map(|a| f32::from_bits(a.into_inner()))
+            .collect();
         for k in 0..n {
             u.data[k] += du[k];
             v.data[k] += dv[k];

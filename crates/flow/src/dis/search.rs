@@ -1,6 +1,6 @@
 //! Inverse-compositional search of one patch's displacement (Kroeger et al., 2016, §2.1).
 
-use crate::plane::Plane;
+use crate::plane::{Plane, floor};
 
 /// The reference frame's level with its Sobel derivatives, and the other frame's level.
 pub(crate) struct Level<'a> {
@@ -81,15 +81,40 @@ impl Patch {
     /// template (minus their mean when mean-normalising); returns their sum of squares.
     fn residuals(&mut self, level: &Level<'_>, w: [f32; 2]) -> f32 {
         let size = self.size;
+        let width = level.to.width;
+        let (x, y) = (self.x as f32 + w[0], self.y as f32 + w[1]);
+        let (x0, y0) = (floor(x), floor(y));
         let mut sum = 0.0f32;
-        for j in 0..size {
-            let y = (self.y + j) as f32 + w[1];
-            for i in 0..size {
-                let x = (self.x + i) as f32 + w[0];
-                let k = j * size + i;
-                let d = level.to.sample(x, y) - self.template[k];
-                self.sampled[k] = d;
-                sum += d;
+        if x0 >= 0.0
+            && y0 >= 0.0
+            && x0 + size as f32 + 1.0 <= width as f32
+            && y0 + size as f32 + 1.0 <= level.to.height as f32
+        {
+            // The whole footprint is inside: one set of weights, no clamping.
+            let (fx, fy) = (x - x0, y - y0);
+            let (x0, y0) = (x0 as usize, y0 as usize);
+            let d = &level.to.data;
+            for j in 0..size {
+                let top = &d[(y0 + j) * width + x0..(y0 + j) * width + x0 + size + 1];
+                let bottom = &d[(y0 + j + 1) * width + x0..(y0 + j + 1) * width + x0 + size + 1];
+                let template = &self.template[j * size..(j + 1) * size];
+                let out = &mut self.sampled[j * size..(j + 1) * size];
+                for i in 0..size {
+                    let t = top[i] + fx * (top[i + 1] - top[i]);
+                    let b = bottom[i] + fx * (bottom[i + 1] - bottom[i]);
+                    let diff = t + fy * (b - t) - template[i];
+                    out[i] = diff;
+                    sum += diff;
+                }
+            }
+        } else {
+            for j in 0..size {
+                for i in 0..size {
+                    let k = j * size + i;
+                    let diff = level.to.sample(x + i as f32, y + j as f32) - self.template[k];
+                    self.sampled[k] = diff;
+                    sum += diff;
+                }
             }
         }
         let n = (size * size) as f32;
