@@ -49,6 +49,7 @@ impl Derivatives {
 }
 
 /// One pixel's SOR system.
+#[derive(Clone, Copy, Default)]
 struct Pixel {
     /// Smoothness weights towards the left, right, upper and lower neighbours (0 outside).
     weights: [f32; 4],
@@ -77,11 +78,28 @@ pub(crate) fn refine(
 ) {
     let (w, h) = (from.width, from.height);
     let n = w * h;
+    let mut system = vec![Pixel::default(); n];
+    let du: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+    let dv: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
     for _ in 0..r.fixed_point_iterations {
-        // Per-pixel linear system: [a11 a12; a12 a22] (du, dv) = (b1, b2) plus smoothness.
-        let mut coef = vec![[0.0f32; 5]; n];
-        coef.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
-            for (x, c) in row.iter_mut().enumerate() {
+        // Smoothness weight of each pixel's right and lower edges, from forward differences.
+        let weight = Plane::from_fn(w, h, |x, y| {
+            let k = y * w + x;
+            let add = |d: f32| d * d;
+            let mut s2 = 0.0f32;
+            if x + 1 < w {
+                s2 += add(u.data[k + 1] - u.data[k]) + add(v.data[k + 1] - v.data[k]);
+            }
+            if y + 1 < h {
+                s2 += add(u.data[k + w] - u.data[k]) + add(v.data[k + w] - v.data[k]);
+            }
+            r.alpha * psi_prime(s2)
+        });
+        // Each pixel's linear system with the current flow folded in: the data terms
+        // [a11 a12; a12 a22] (du, dv) = (b1, b2) linearised at the warped frame, plus the
+        // neighbours' smoothness weights, as inverse diagonals and constant right-hand sides.
+        system.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
+            for (x, pixel) in row.iter_mut().enumerate() {
                 let k = y * w + x;
                 let (px, py) = (x as f32 + u.data[k], y as f32 + v.data[k]);
                 let taps = Taps::new(px, py, w, h);
@@ -101,41 +119,11 @@ pub(crate) fn refine(
                 let wd = r.delta * nd * psi_prime(nd * iz * iz);
                 let wg = r.gamma * psi_prime(ngx * ixz * ixz + ngy * iyz * iyz);
                 let (wgx, wgy) = (wg * ngx, wg * ngy);
-                *c = [
-                    wd * ix * ix + wgx * ixx * ixx + wgy * ixy * ixy,
-                    wd * ix * iy + wgx * ixx * ixy + wgy * ixy * iyy,
-                    wd * iy * iy + wgx * ixy * ixy + wgy * iyy * iyy,
-                    -(wd * ix * iz + wgx * ixx * ixz + wgy * ixy * iyz),
-                    -(wd * iy * iz + wgx * ixy * ixz + wgy * iyy * iyz),
-                ];
-            }
-        });
-        // Smoothness weight of each pixel's right and lower edges, from forward differences.
-        let weight = Plane::from_fn(w, h, |x, y| {
-            let k = y * w + x;
-            let fx = |p: &Plane| {
-                if x + 1 < w {
-                    p.data[k + 1] - p.data[k]
-                } else {
-                    0.0
-                }
-            };
-            let fy = |p: &Plane| {
-                if y + 1 < h {
-                    p.data[k + w] - p.data[k]
-                } else {
-                    0.0
-                }
-            };
-            let s2 = fx(u).powi(2) + fy(u).powi(2) + fx(v).powi(2) + fy(v).powi(2);
-            r.alpha * psi_prime(s2)
-        });
-        // Each pixel's system with the current flow folded in: its neighbours' weights, the
-        // inverse diagonals, the coupling and the constant parts of the right-hand sides.
-        let system: Vec<Pixel> = (0..n)
-            .into_par_iter()
-            .map(|k| {
-                let (x, y) = (k % w, k / w);
+                let a11 = wd * ix * ix + wgx * ixx * ixx + wgy * ixy * ixy;
+                let a12 = wd * ix * iy + wgx * ixx * ixy + wgy * ixy * iyy;
+                let a22 = wd * iy * iy + wgx * ixy * ixy + wgy * iyy * iyy;
+                let b1 = -(wd * ix * iz + wgx * ixx * ixz + wgy * ixy * iyz);
+                let b2 = -(wd * iy * iz + wgx * ixy * ixz + wgy * iyy * iyz);
                 let weights = [
                     if x > 0 { weight.data[k - 1] } else { 0.0 },
                     if x + 1 < w { weight.data[k] } else { 0.0 },
@@ -151,7 +139,6 @@ pub(crate) fn refine(
                         rhs_v += wq * (v.data[q] - v.data[k]);
                     }
                 }
-                let [a11, a12, a22, b1, b2] = coef[k];
                 let inverse = |d: f32| {
                     if d > 0.0 && d.is_finite() {
                         1.0 / d
@@ -159,18 +146,19 @@ pub(crate) fn refine(
                         0.0
                     }
                 };
-                Pixel {
+                *pixel = Pixel {
                     weights,
                     inv_u: inverse(a11 + sum_w),
                     inv_v: inverse(a22 + sum_w),
                     a12,
                     rhs_u: b1 + rhs_u,
                     rhs_v: b2 + rhs_v,
-                }
-            })
-            .collect();
-        let du: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
-        let dv: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+                };
+            }
+        });
+        du.par_iter()
+            .chain(dv.par_iter())
+            .for_each(|d| d.store(0, Ordering::Relaxed));
         for _ in 0..r.sor_iterations {
             for colour in 0..2 {
                 // A colour's pixels read only the other colour's: updating them in place in
@@ -202,17 +190,9 @@ pub(crate) fn refine(
                 });
             }
         }
-        let du: Vec<f32> = du
-            .into_iter()
-            .map(|a| f32::from_bits(a.into_inner()))
-            .collect();
-        let dv: Vec<f32> = dv
-            .into_iter()
-            .map(|a| f32::from_bits(a.into_inner()))
-            .collect();
         for k in 0..n {
-            u.data[k] += du[k];
-            v.data[k] += dv[k];
+            u.data[k] += f32::from_bits(du[k].load(Ordering::Relaxed));
+            v.data[k] += f32::from_bits(dv[k].load(Ordering::Relaxed));
         }
     }
 }
