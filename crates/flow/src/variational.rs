@@ -51,8 +51,6 @@ impl Derivatives {
 /// One pixel's SOR system.
 #[derive(Clone, Copy, Default)]
 struct Pixel {
-    /// Smoothness weights towards the left, right, upper and lower neighbours (0 outside).
-    weights: [f32; 4],
     inv_u: f32,
     inv_v: f32,
     a12: f32,
@@ -147,7 +145,6 @@ pub(crate) fn refine(
                     }
                 };
                 *pixel = Pixel {
-                    weights,
                     inv_u: inverse(a11 + sum_w),
                     inv_v: inverse(a22 + sum_w),
                     a12,
@@ -170,12 +167,21 @@ pub(crate) fn refine(
                         let k = y * w + x;
                         let p = &system[k];
                         let (mut su, mut sv) = (0.0f32, 0.0f32);
-                        let neighbours = [k.wrapping_sub(1), k + 1, k.wrapping_sub(w), k + w];
-                        for (&q, &wq) in neighbours.iter().zip(&p.weights) {
-                            if wq > 0.0 {
-                                su += wq * get(&du, q);
-                                sv += wq * get(&dv, q);
-                            }
+                        let mut add = |q: usize, wq: f32| {
+                            su += wq * get(&du, q);
+                            sv += wq * get(&dv, q);
+                        };
+                        if x > 0 {
+                            add(k - 1, weight.data[k - 1]);
+                        }
+                        if x + 1 < w {
+                            add(k + 1, weight.data[k]);
+                        }
+                        if y > 0 {
+                            add(k - w, weight.data[k - w]);
+                        }
+                        if y + 1 < h {
+                            add(k + w, weight.data[k]);
                         }
                         let (old_u, old_v) = (get(&du, k), get(&dv, k));
                         let new_u = (1.0 - OMEGA) * old_u
