@@ -37,6 +37,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "mean_normalization" => options.mean_normalization = value.parse()?,
             "spatial_propagation" => options.spatial_propagation = value.parse()?,
             "refinement_iterations" => options.refinement_iterations = value.parse()?,
+            "finest_refinement_iterations" => {
+                options.finest_refinement_iterations = value.parse()?
+            }
             "sor_iterations" => options.sor_iterations = value.parse()?,
             "alpha" => options.alpha = value.parse()?,
             "gamma" => options.gamma = value.parse()?,

@@ -130,9 +130,13 @@ pub fn flow_with(from: &RgbImage, to: &RgbImage, options: &FlowOptions) -> Resul
             let patches = dis::search_patches(&level, &grid, &u, &v, &settings);
             (u, v) = dis::densify(&level, &grid, &patches);
         }
-        if refinement.fixed_point_iterations > 0 && refinement.sor_iterations > 0 {
+        let mut level_refinement = refinement;
+        if index == finest {
+            level_refinement.fixed_point_iterations = options.finest_refinement_iterations as usize;
+        }
+        if level_refinement.fixed_point_iterations > 0 && level_refinement.sor_iterations > 0 {
             let (d0, d1) = (Derivatives::new(f), Derivatives::new(t));
-            variational::refine(f, &d0, t, &d1, &mut u, &mut v, &refinement);
+            variational::refine(f, &d0, t, &d1, &mut u, &mut v, &level_refinement);
         }
     }
     for index in (0..finest).rev() {

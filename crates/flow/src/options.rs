@@ -24,8 +24,12 @@ pub struct FlowOptions {
     pub mean_normalization: bool,
     /// Let each patch try its neighbours' displacements before its own descent.
     pub spatial_propagation: bool,
-    /// Fixed-point iterations of the variational refinement per level (0 turns it off).
+    /// Fixed-point iterations of the variational refinement at each level but the finest (0
+    /// turns it off there).
     pub refinement_iterations: u32,
+    /// Fixed-point iterations of the variational refinement at the finest level computed
+    /// (`finest_level`), which costs about as much as all the others together.
+    pub finest_refinement_iterations: u32,
     /// Red–black SOR sweeps inside each fixed-point iteration.
     pub sor_iterations: u32,
     /// Weight of the smoothness term of the refinement.
@@ -48,6 +52,7 @@ impl Default for FlowOptions {
             mean_normalization: true,
             spatial_propagation: true,
             refinement_iterations: 5,
+            finest_refinement_iterations: 3,
             sor_iterations: 5,
             alpha: 20.0,
             gamma: 10.0,

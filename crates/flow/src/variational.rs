@@ -16,6 +16,7 @@ const ZETA_SQUARED: f32 = 0.01;
 const OMEGA: f32 = 1.6;
 
 /// The refinement's weights and iteration counts.
+#[derive(Clone, Copy)]
 pub(crate) struct Refinement {
     pub(crate) alpha: f32,
     pub(crate) gamma: f32,

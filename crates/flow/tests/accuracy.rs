@@ -17,14 +17,14 @@ fn check(name: &str, pair: &common::Pair, bound: f64) {
 #[test]
 fn sub_pixel_translation() {
     let p = photo("chelsea.png");
-    // Measured 0.0625.
+    // Measured 0.0661.
     check("translation", &translation(&p, 256, 160, 3.3, -1.7), 0.12);
 }
 
 #[test]
 fn zoom() {
     let p = photo("hubble_deep_field.jpg");
-    // Measured 0.0512.
+    // Measured 0.0525.
     check("zoom", &similarity(&p, 256, 160, 1.05, 0.0), 0.10);
 }
 
@@ -34,7 +34,7 @@ fn rotation() {
     check(
         "rotation",
         &similarity(&p, 256, 160, 1.0, 3f64.to_radians()),
-        0.18, // measured 0.0913
+        0.18, // measured 0.0979
     );
 }
 
@@ -44,14 +44,14 @@ fn moving_object_over_still_background() {
     check(
         "moving object",
         &moving_object(&b, &o, 256, 160, (60.0, 40.0), 64.0, (6.0, 3.0)),
-        0.14, // measured 0.0697
+        0.14, // measured 0.0742
     );
 }
 
 #[test]
 fn large_translation_through_the_pyramid() {
     let p = photo("hubble_deep_field.jpg");
-    // Measured 0.0799.
+    // Measured 0.0846.
     check(
         "large translation",
         &translation(&p, 256, 160, -11.6, 6.35),
