@@ -90,6 +90,58 @@ pub enum Error {
         source: DecodeError,
     },
 
+    /// A file given as a clip is neither a folder, a GIF nor a PNG, nor a still image: a
+    /// video, which a caller that runs ffmpeg can read.
+    #[error(
+        "{} is not a folder of frames, a GIF or an APNG (reading a video needs ffmpeg)",
+        .0.display()
+    )]
+    NotAClip(PathBuf),
+
+    /// A file given as a clip is a still image (a PNG without animation, a JPEG…).
+    #[error(
+        "{} is a single image, not a clip (give a folder of frames, an animated GIF or APNG, or a video)",
+        .0.display()
+    )]
+    SingleImage(PathBuf),
+
+    /// A clip's folder holds no image files, or its animation no frames.
+    #[error(
+        "{} holds no frames (a folder's frames are its .png, .jpg, .jpeg, .webp, .tif, .tiff and .bmp files)",
+        .0.display()
+    )]
+    NoFrames(PathBuf),
+
+    /// A clip's frame has another size than its first.
+    #[error(
+        "the clip's frames differ in size: {frame} is {}×{} pixels, the first frame {}×{}",
+        size.0, size.1, expected.0, expected.1
+    )]
+    FrameSize {
+        /// The frame: its file, or `frame N of CLIP` (numbered from 1).
+        frame: String,
+        /// Its width and height.
+        size: (u32, u32),
+        /// The first frame's.
+        expected: (u32, u32),
+    },
+
+    /// A frame of an animated GIF or APNG could not be decoded.
+    #[error("cannot decode frame {frame} of {}", path.display())]
+    ClipFrame {
+        /// The clip.
+        path: PathBuf,
+        /// The frame, numbered from 1.
+        frame: usize,
+        /// Why.
+        #[source]
+        source: DecodeError,
+    },
+
+    /// Text that is not a frame rate.
+    #[error("invalid frame rate `{0}` (expected frames per second: 25, 12.5 or 30000/1001)")]
+    InvalidFrameRate(String),
+
     /// A PNG's text chunks could not be read.
     #[error("cannot read the PNG {}", path.display())]
     Png {

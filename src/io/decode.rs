@@ -178,7 +178,7 @@ fn decode_with_image(bytes: &[u8], max_bytes: u64) -> Result<DynamicImage, Decod
 }
 
 /// 8-bit RGB, with any transparency composited on white.
-fn flatten_on_white(image: DynamicImage) -> RgbImage {
+pub(super) fn flatten_on_white(image: DynamicImage) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }

@@ -1,4 +1,5 @@
-//! Reading images with useful errors, and writing outputs by one rule.
+//! Reading images with useful errors, and writing outputs by one rule. [`clip`] reads and
+//! writes clips: folders of frames, animated GIFs and APNGs.
 //!
 //! An output path is first resolved to a [`Target`]:
 //!
@@ -13,8 +14,11 @@
 //!
 //! A folder is never an output. On other systems than Unix every existing path is a file.
 
+pub mod clip;
 mod decode;
 mod write;
+
+pub use clip::{Clip, ClipKind, FRAME_EXTENSIONS, FrameRate, frame_name, write_apng, write_gif};
 
 pub use decode::{
     DecodeError, MAX_DECODED_BYTES, decode_rgb, decode_rgb_with, load_rgb, load_rgb_with,
