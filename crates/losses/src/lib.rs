@@ -8,6 +8,8 @@
 //!   along [`directions`] drawn from a seed (on [`SLICED_MAX_PIXELS`] drawn pixels of the
 //!   larger layers).
 //! - [`HistogramLoss`]: the distance to the features histogram-matched per channel.
+//! - [`TemporalLoss`]: the weighted mean squared difference to the previous frame warped to
+//!   this one (Ruder et al., 2016), for video.
 //! - [`TvLoss`]: total variation of the image, which suppresses high-frequency noise.
 //! - [`Window`]: a part of an activation; each loss splits into statistics that add up over
 //!   the windows of a partition (`partial`) and a value of their sum (`from_partials`), for
@@ -44,6 +46,7 @@ mod host;
 mod quantiles;
 mod sliced;
 mod symmetric;
+mod temporal;
 mod tv;
 mod w2;
 mod weighting;
@@ -57,6 +60,7 @@ pub use gram_loss::GramLoss;
 pub use guided_gram_loss::GuidedGramLoss;
 pub use histogram::HistogramLoss;
 pub use sliced::{SLICED_MAX_PIXELS, SlicedLoss};
+pub use temporal::TemporalLoss;
 pub use tv::TvLoss;
 pub use w2::{W2_EPS, W2Loss};
 pub use weighting::{NORMALIZATION_EPS, normalized_sum};
