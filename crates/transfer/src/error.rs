@@ -20,6 +20,10 @@ pub enum Error {
     #[error(transparent)]
     Loss(#[from] nst_losses::Error),
 
+    /// The optical flow between two frames of a clip failed.
+    #[error(transparent)]
+    Flow(#[from] nst_flow::Error),
+
     /// A model given to the session does not fit it.
     #[error("the model {0}")]
     Model(String),

@@ -80,6 +80,7 @@ mod objective;
 mod optim;
 mod prepare;
 mod session;
+mod video;
 
 pub use config::{
     Init, MultiScale, Optimizer, PreserveColors, Preset, StyleLoss, StyleTransferConfig,
@@ -93,6 +94,9 @@ pub use session::checkpoint::Checkpoint;
 pub use session::memory::MemoryEstimate;
 pub use session::observer::{Control, Progress};
 pub use session::score::{Scores, TermScore};
+pub use video::checkpoint::VideoCheckpoint;
+pub use video::config::VideoConfig;
+pub use video::{FrameProgress, VideoEvent, VideoTransfer};
 
 pub use image;
 pub use nst_vgg16::{Flavour, Layer, Pooling, Vgg16, WeightsSource};

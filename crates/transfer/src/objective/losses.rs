@@ -22,11 +22,14 @@ pub enum Term {
     /// The mean over the histogram layers of the mean squared distance to the features
     /// histogram-matched to the style's.
     Histogram,
+    /// The weighted mean squared difference between a video frame and the previous painted
+    /// frame warped to it (Ruder et al., 2016), where the motion is reliable.
+    Temporal,
 }
 
 impl Term {
     /// The name reports and logs use: `content`, `style` (Gram), `denoise`, `w2`, `sliced`,
-    /// `histogram`.
+    /// `histogram`, `temporal`.
     pub fn name(self) -> &'static str {
         match self {
             Term::Content => "content",
@@ -35,6 +38,7 @@ impl Term {
             Term::W2 => "w2",
             Term::Sliced => "sliced",
             Term::Histogram => "histogram",
+            Term::Temporal => "temporal",
         }
     }
 }

@@ -8,12 +8,14 @@ pub(crate) mod losses;
 mod sliced;
 mod style;
 mod targets;
+mod temporal;
 mod term;
 mod tiled;
 pub(crate) mod tiling;
 mod w2;
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use burn::tensor::{DType, Tensor};
 use nst_losses::{NORMALIZATION_EPS, normalized_sum};
@@ -26,6 +28,7 @@ use denoise::DenoiseTerm;
 use histogram::HistogramTerm;
 use sliced::SlicedTerm;
 use style::{StyleLayers, StyleTerm};
+use temporal::TemporalTerm;
 pub(crate) use term::Value;
 use term::{Activations, Loss, WeightedTerm, cast};
 use tiled::{Terms, tiles};
@@ -102,7 +105,7 @@ impl Objective {
             WeightedTerm {
                 term: Term::Content,
                 weight: config.content_weight,
-                loss: Box::new(ContentTerm::new(
+                loss: Rc::new(ContentTerm::new(
                     vgg,
                     content,
                     &config.content_layers,
@@ -113,12 +116,12 @@ impl Objective {
             WeightedTerm {
                 term: config.style_loss.term(),
                 weight: config.style_weight,
-                loss: style.loss,
+                loss: Rc::from(style.loss),
             },
             WeightedTerm {
                 term: Term::Denoise,
                 weight: config.denoise_weight,
-                loss: Box::new(DenoiseTerm),
+                loss: Rc::new(DenoiseTerm),
             },
         ];
         if let Some(histogram) = style.histogram {
@@ -126,7 +129,7 @@ impl Objective {
             terms.push(WeightedTerm {
                 term: Term::Histogram,
                 weight: config.histogram_weight,
-                loss: Box::new(loss),
+                loss: Rc::new(loss),
             });
         }
         let mut layers: Vec<Layer> = terms.iter().flat_map(|t| t.loss.layers()).collect();
@@ -143,6 +146,57 @@ impl Objective {
         };
         if config.weighting == Weighting::Initial {
             objective.floors = objective.floors(vgg, content_image)?;
+        }
+        Ok(objective)
+    }
+
+    /// The objective of another frame of a clip at the same size: the content term's
+    /// targets from `content`, the style terms' shared with this objective (computed once
+    /// per clip), and with `temporal`, Ruder et al.'s temporal term towards the previous
+    /// painted frame `warped` (`[1, 3, H, W]`) with per-pixel `weights` (`[1, 1, H, W]`).
+    pub fn for_frame(
+        &self,
+        config: &StyleTransferConfig,
+        vgg: &Vgg16,
+        content: Tensor<4>,
+        temporal: Option<(f64, Tensor<4>, Tensor<4>)>,
+    ) -> Result<Self, Error> {
+        let mut terms: Vec<WeightedTerm> = self
+            .terms
+            .iter()
+            .filter(|term| term.term != Term::Temporal)
+            .map(|term| match term.term {
+                Term::Content => WeightedTerm {
+                    loss: Rc::new(ContentTerm::new(
+                        vgg,
+                        content.clone(),
+                        &config.content_layers,
+                        self.tiling.as_ref(),
+                        self.dtype,
+                    )),
+                    ..term.clone()
+                },
+                _ => term.clone(),
+            })
+            .collect();
+        if let Some((weight, warped, weights)) = temporal {
+            terms.push(WeightedTerm {
+                term: Term::Temporal,
+                weight,
+                loss: Rc::new(TemporalTerm::new(warped, weights)),
+            });
+        }
+        let mut objective = Self {
+            layers: self.layers.clone(),
+            terms,
+            weighting: self.weighting,
+            initial: Cell::new(None),
+            floors: Vec::new(),
+            tiling: self.tiling.clone(),
+            dtype: self.dtype,
+        };
+        if self.weighting == Weighting::Initial {
+            objective.floors = objective.floors(vgg, content)?;
         }
         Ok(objective)
     }

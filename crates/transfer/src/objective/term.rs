@@ -1,6 +1,8 @@
 //! One term of the objective: a loss over some of VGG-16's layers (or over the image itself),
 //! its weight and the name that reports use.
 
+use std::rc::Rc;
+
 use burn::tensor::{DType, Tensor};
 use nst_losses::Window;
 use nst_vgg16::Layer;
@@ -89,11 +91,13 @@ pub(crate) fn flat(x: Tensor<4>) -> Tensor<3> {
     x.reshape([n, c, h * w])
 }
 
-/// A loss with its weight and its key.
+/// A loss with its weight and its key; its targets are shared by the objectives of a clip's
+/// frames.
+#[derive(Clone)]
 pub(crate) struct WeightedTerm {
     pub term: crate::Term,
     pub weight: f64,
-    pub loss: Box<dyn Loss>,
+    pub loss: Rc<dyn Loss>,
 }
 
 /// `(1/n) Σ wₗ Lₗ` over per-layer values, with the per-layer values; zero (of `image`'s

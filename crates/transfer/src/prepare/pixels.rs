@@ -1,8 +1,8 @@
 //! Moving images between `image`'s buffers and `[1, 3, H, W]` tensors, and resizing them.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use image::RgbImage;
 use image::imageops::{self, FilterType};
+use image::{ImageBuffer, Luma, Rgb32FImage, RgbImage};
 
 use crate::Error;
 
@@ -17,6 +17,36 @@ pub fn to_tensor(image: &RgbImage, device: &Device) -> Tensor<4> {
         }
     }
     Tensor::from_data(TensorData::new(planar, [1, 3, h, w]), device)
+}
+
+/// A float RGB image (values 0–255) as a `[1, 3, H, W]` tensor.
+pub fn float_to_tensor(image: &Rgb32FImage, device: &Device) -> Tensor<4> {
+    let (w, h) = image.dimensions();
+    let (w, h) = (w as usize, h as usize);
+    let mut planar = vec![0f32; 3 * w * h];
+    for (i, pixel) in image.pixels().enumerate() {
+        for (c, value) in pixel.0.iter().enumerate() {
+            planar[c * w * h + i] = *value;
+        }
+    }
+    Tensor::from_data(TensorData::new(planar, [1, 3, h, w]), device)
+}
+
+/// One value per pixel as a `[1, 1, H, W]` tensor.
+pub fn plane_to_tensor(plane: &ImageBuffer<Luma<f32>, Vec<f32>>, device: &Device) -> Tensor<4> {
+    let (w, h) = plane.dimensions();
+    let values = plane.as_raw().clone();
+    Tensor::from_data(
+        TensorData::new(values, [1, 1, h as usize, w as usize]),
+        device,
+    )
+}
+
+/// An RGB image with its 0–255 levels as floats.
+pub fn to_float(image: &RgbImage) -> Rgb32FImage {
+    Rgb32FImage::from_fn(image.width(), image.height(), |x, y| {
+        image::Rgb(image.get_pixel(x, y).0.map(f32::from))
+    })
 }
 
 /// A `[1, 3, H, W]` tensor with values 0–255 as an RGB image, rounding to the nearest level;

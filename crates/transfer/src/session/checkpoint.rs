@@ -289,7 +289,7 @@ impl Checkpoint {
 }
 
 /// The configuration as the checkpoint keeps it: JSON.
-fn fingerprint(config: &StyleTransferConfig) -> Result<String, Error> {
+pub(crate) fn fingerprint(config: &StyleTransferConfig) -> Result<String, Error> {
     serde_json::to_string(config).map_err(|e| Error::checkpoint_from("cannot be encoded", e))
 }
 
@@ -302,13 +302,13 @@ fn to_device(shape: &[usize], values: &[f32], device: &Device) -> Option<Tensor<
 }
 
 /// Reads length-prefixed sections.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(crate) struct Reader<'a> {
+    pub bytes: &'a [u8],
+    pub at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
         let end = self
             .at
             .checked_add(n)
@@ -319,7 +319,7 @@ impl<'a> Reader<'a> {
         Ok(taken)
     }
 
-    fn section(&mut self) -> Result<&'a [u8], Error> {
+    pub fn section(&mut self) -> Result<&'a [u8], Error> {
         let length = self.take(8)?;
         let length = u64::from_le_bytes(length.try_into().unwrap_or([0xff; 8]));
         let length = usize::try_from(length).map_err(|_| Error::checkpoint("is truncated"))?;

@@ -2,11 +2,14 @@
 //! run descends.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::Instant;
 
 use burn::tensor::Tensor;
 use image::RgbImage;
+use nst_vgg16::Vgg16;
 
+use crate::objective::Objective;
 use crate::optim::iterate::{Clock, Scale, Start, optimise};
 use crate::prepare::initial::{Sources, initial_image};
 use crate::prepare::luminance;
@@ -89,8 +92,24 @@ impl StyleTransfer {
         content: &RgbImage,
         styles: &[&RgbImage],
         checkpoint: Option<&Checkpoint>,
-        mut observer: impl FnMut(&Progress<'_>) -> Control,
+        observer: impl FnMut(&Progress<'_>) -> Control,
     ) -> Result<RgbImage, Error> {
+        let (working, _) = self.run_scales(content, styles, checkpoint, None, observer)?;
+        Ok(self.finish(content, working))
+    }
+
+    /// The scales of a run from the start, or from `checkpoint`: the working image (grey
+    /// with luminance-only color preservation) and whether the observer stopped the run.
+    /// With `final_scale`, the last scale uses that model and objective (a clip's, whose style
+    /// targets are computed once).
+    pub(crate) fn run_scales(
+        &self,
+        content: &RgbImage,
+        styles: &[&RgbImage],
+        checkpoint: Option<&Checkpoint>,
+        final_scale: Option<(&Arc<Vgg16>, &Objective)>,
+        mut observer: impl FnMut(&Progress<'_>) -> Control,
+    ) -> Result<(RgbImage, bool), Error> {
         let config = &self.config;
         let device = self.device();
         let mut resumed = checkpoint.map(|c| c.resume(config, &device)).transpose()?;
@@ -125,6 +144,7 @@ impl StyleTransfer {
             clock.evaluations.set(resumed.evaluations);
         }
         let mut image: Option<RgbImage> = None;
+        let mut stopped = false;
         for (index, &side) in sides.iter().enumerate() {
             if resumed.as_ref().is_some_and(|r| index < r.scale) {
                 continue;
@@ -136,7 +156,14 @@ impl StyleTransfer {
                 Some(side)
             };
             let (scaled_content, scaled_styles) = prepare(config, &working_content, &styles, side)?;
-            let (vgg, objective) = self.objective(&scaled_content, &scaled_styles, &blend, None)?;
+            let built;
+            let (vgg, objective) = match final_scale.filter(|_| index + 1 == sides.len()) {
+                Some((vgg, objective)) => (vgg, objective),
+                None => {
+                    built = self.objective(&scaled_content, &scaled_styles, &blend, None)?;
+                    (&built.0, &built.1)
+                }
+            };
             let start = match (resumed.take(), &image) {
                 (Some(resumed), _) => {
                     if resumed.point.image.dims()[2..]
@@ -167,25 +194,32 @@ impl StyleTransfer {
             };
             let scale = Scale {
                 config,
-                vgg: &vgg,
-                objective: &objective,
+                vgg,
+                objective,
                 index: (index, sides.len()),
                 iterations: per_scale(index),
             };
-            let (result, stopped) = optimise(scale, start, &mut clock, &mut observer)?;
+            let (result, stop) = optimise(scale, start, &mut clock, &mut observer)?;
             image = Some(result);
+            stopped = stop;
             if stopped {
                 break;
             }
         }
         let result =
             image.ok_or_else(|| Error::Config("multiscale gives no scale to run".into()))?;
-        Ok(match config.preserve_colors {
+        Ok((result, stopped))
+    }
+
+    /// The output of a run whose working image is `working`: with luminance-only color
+    /// preservation, its luminance over `content`'s colors.
+    pub(crate) fn finish(&self, content: &RgbImage, working: RgbImage) -> RgbImage {
+        match self.config.preserve_colors {
             Some(PreserveColors::Luminance) => {
-                luminance::recombine(&result, &resized(content, result.dimensions()))
+                luminance::recombine(&working, &resized(content, working.dimensions()))
             }
-            _ => result,
-        })
+            _ => working,
+        }
     }
 
     /// The gradient of the objective that a run descends with respect to the pixels of

@@ -1,0 +1,220 @@
+//! Checkpoints of a clip: the frames finished, what the next frame needs of the previous
+//! ones, and the state of the frame being painted, as bytes.
+//!
+//! The file is `NSTVIDE1`, the length and JSON of a header (the configurations, the frames
+//! finished, the caller's note and every image's size), the length and RGB bytes of the
+//! images (the style images as the clip's targets were computed from them, then the previous
+//! working frame and its painted result), the length and bytes of the current frame's
+//! [`Checkpoint`] (empty between frames), then the SHA-256 of everything before it.
+
+use std::fmt;
+
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{ClipState, Previous, VideoConfig};
+use crate::session::checkpoint::{Reader, fingerprint};
+use crate::{Checkpoint, Error, StyleTransferConfig};
+
+const MAGIC: &[u8; 8] = b"NSTVIDE1";
+/// What every version of the format starts with.
+const FAMILY: &[u8; 7] = b"NSTVIDE";
+
+/// A clip's state between two iterations or two frames: taken with
+/// [`FrameProgress::checkpoint`](super::FrameProgress::checkpoint) or
+/// [`VideoTransfer::checkpoint`](super::VideoTransfer::checkpoint), continued with
+/// [`StyleTransfer::resume_video`](crate::StyleTransfer::resume_video). The clip then ends on
+/// the bytes it would have reached uninterrupted.
+#[derive(Clone)]
+pub struct VideoCheckpoint {
+    header: Header,
+    images: Vec<RgbImage>,
+    current: Option<Checkpoint>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    /// The session configuration's JSON.
+    config: String,
+    video: VideoConfig,
+    frames_done: usize,
+    note: String,
+    /// How many of the images are style images.
+    styles: usize,
+    /// Every image's width and height.
+    sizes: Vec<(u32, u32)>,
+}
+
+impl fmt::Debug for VideoCheckpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VideoCheckpoint")
+            .field("frames_done", &self.header.frames_done)
+            .field("current", &self.current)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VideoCheckpoint {
+    /// Whether `bytes` start like a clip's checkpoint (of any version).
+    pub fn is_video(bytes: &[u8]) -> bool {
+        bytes.starts_with(FAMILY)
+    }
+
+    /// The frames finished; the clip continues with the frame of this index (from 0).
+    pub fn frames_done(&self) -> usize {
+        self.header.frames_done
+    }
+
+    /// The state of the frame being painted, if the checkpoint was taken during one.
+    pub fn current(&self) -> Option<&Checkpoint> {
+        self.current.as_ref()
+    }
+
+    /// How the clip's later frames are painted.
+    pub fn video(&self) -> &VideoConfig {
+        &self.header.video
+    }
+
+    /// The note the caller attached (the CLI keeps its recipe and outputs there).
+    pub fn note(&self) -> &str {
+        &self.header.note
+    }
+
+    /// This checkpoint with `note` attached.
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.header.note = note.into();
+        self
+    }
+
+    /// The checkpoint as bytes (see the module's documentation).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let header = serde_json::to_vec(&self.header)
+            .map_err(|e| Error::checkpoint_from("cannot be encoded", e))?;
+        let current = match &self.current {
+            Some(checkpoint) => checkpoint.to_bytes()?,
+            None => Vec::new(),
+        };
+        let pixels: usize = self.images.iter().map(|i| i.as_raw().len()).sum();
+        let mut bytes = Vec::with_capacity(8 + 24 + header.len() + pixels + current.len() + 32);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&header);
+        bytes.extend_from_slice(&(pixels as u64).to_le_bytes());
+        for image in &self.images {
+            bytes.extend_from_slice(image.as_raw());
+        }
+        bytes.extend_from_slice(&(current.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&current);
+        let hash = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&hash);
+        Ok(bytes)
+    }
+
+    /// Reads [`to_bytes`](Self::to_bytes)'s output; a file of another kind, a truncated
+    /// or a corrupted one is refused.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let refuse = |reason: &str| Err(Error::checkpoint(reason));
+        if !bytes.starts_with(FAMILY) {
+            return refuse("is not a checkpoint of an nst clip");
+        }
+        if !bytes.starts_with(MAGIC) {
+            return refuse("was written in another format, by another version of nst");
+        }
+        let mut reader = Reader {
+            bytes,
+            at: MAGIC.len(),
+        };
+        let header = reader.section()?;
+        let pixels = reader.section()?;
+        let current = reader.section()?;
+        let hash_at = reader.at;
+        let hash = reader.take(32)?;
+        if reader.at != bytes.len() {
+            return refuse("is corrupt: bytes after its end");
+        }
+        if Sha256::digest(&bytes[..hash_at]).as_slice() != hash {
+            return refuse("is corrupt: its checksum does not match");
+        }
+        let header: Header =
+            serde_json::from_slice(header).map_err(|e| Error::checkpoint_from("is corrupt", e))?;
+        let mut images = Vec::with_capacity(header.sizes.len());
+        let mut at = 0usize;
+        for &(w, h) in &header.sizes {
+            let length = 3 * w as usize * h as usize;
+            let image = pixels
+                .get(at..at.saturating_add(length))
+                .and_then(|raw| RgbImage::from_raw(w, h, raw.to_vec()));
+            match image {
+                Some(image) => images.push(image),
+                None => return refuse("is corrupt: its images do not match their sizes"),
+            }
+            at += length;
+        }
+        if at != pixels.len() || header.styles > images.len() {
+            return refuse("is corrupt: its images do not match their sizes");
+        }
+        let current = match current.is_empty() {
+            true => None,
+            false => Some(Checkpoint::from_bytes(current)?),
+        };
+        Ok(Self {
+            header,
+            images,
+            current,
+        })
+    }
+
+    /// The checkpoint of `clip`, painted with `config` and `video`, during a frame whose
+    /// state is `current` or between frames.
+    pub(crate) fn capture(
+        config: &StyleTransferConfig,
+        video: &VideoConfig,
+        clip: &ClipState,
+        current: Option<Checkpoint>,
+    ) -> Result<Self, Error> {
+        let mut images = clip.styles.clone();
+        if let Some(previous) = &clip.previous {
+            images.extend([previous.frame.clone(), previous.painted.clone()]);
+        }
+        Ok(Self {
+            header: Header {
+                config: fingerprint(config)?,
+                video: video.clone(),
+                frames_done: clip.frames_done,
+                note: String::new(),
+                styles: clip.styles.len(),
+                sizes: images.iter().map(RgbImage::dimensions).collect(),
+            },
+            images,
+            current,
+        })
+    }
+
+    /// The clip's state, if this checkpoint was written by a clip painted with `config`.
+    pub(crate) fn state(&self, config: &StyleTransferConfig) -> Result<ClipState, Error> {
+        if self.header.config != fingerprint(config)? {
+            return Err(Error::checkpoint(
+                "was written by a run with another configuration",
+            ));
+        }
+        let (styles, rest) = self.images.split_at(self.header.styles);
+        let previous = match rest {
+            [] => None,
+            [frame, painted] => Some(Previous {
+                frame: frame.clone(),
+                painted: painted.clone(),
+            }),
+            _ => return Err(Error::checkpoint("is corrupt: its state is incomplete")),
+        };
+        if self.header.frames_done > 0 && (previous.is_none() || styles.is_empty()) {
+            return Err(Error::checkpoint("is corrupt: its state is incomplete"));
+        }
+        Ok(ClipState {
+            frames_done: self.header.frames_done,
+            styles: styles.to_vec(),
+            previous,
+        })
+    }
+}
