@@ -44,10 +44,11 @@ pub use nst_vgg16 as vgg16;
 pub use backend::{Backend, Selected};
 pub use error::Error;
 pub use nst_transfer::{
-    Cause, Checkpoint, Control, Flavour, Init, LastImage, Layer, Losses, MemoryEstimate,
-    MultiScale, Optimizer, Pooling, PreserveColors, Preset, Progress, Scores, StyleLoss,
-    StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder, Term, TermScore,
-    Vgg16, Weighting, WeightsSource,
+    Cause, Checkpoint, Control, Flavour, FrameProgress, Init, LastImage, Layer, Losses,
+    MemoryEstimate, MultiScale, Optimizer, Pooling, PreserveColors, Preset, Progress, Scores,
+    StyleLoss, StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder, Term,
+    TermScore, Vgg16, VideoCheckpoint, VideoConfig, VideoEvent, VideoTransfer, Weighting,
+    WeightsSource,
 };
 
 /// The README's examples, compiled as doc tests.

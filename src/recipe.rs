@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Error, StyleTransferConfig};
+use image::RgbImage;
+
+use crate::{Error, StyleTransferConfig, VideoConfig};
 
 /// The PNG text chunk (iTXt) that holds the recipe, as JSON.
 pub const PNG_KEY: &str = "nst:recipe";
@@ -43,6 +45,21 @@ pub struct Recipe {
     pub tile: Option<u32>,
     /// The device it ran on, as `--backend` names it.
     pub backend: String,
+    /// For a frame of a clip (`nst video`): which frame, and how the clip's frames after the
+    /// first were painted. Its `content` then names the clip and hashes this frame's pixels
+    /// ([`sha256_pixels`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video: Option<VideoFrame>,
+}
+
+/// Where a frame of a clip stands in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoFrame {
+    /// The frame, from 0.
+    pub frame: usize,
+    /// How the frames after the first were painted.
+    pub video: VideoConfig,
 }
 
 /// An input image: where it came from and the SHA-256 of its bytes.
@@ -136,6 +153,16 @@ fn upgrade(recipe: &mut Value) {
 /// SHA-256 of a byte slice, in hex.
 pub fn sha256(bytes: &[u8]) -> String {
     nst_vgg16::weights::sha256_hex(bytes)
+}
+
+/// SHA-256 of an image's decoded pixels (its width and height as little-endian `u32`s, then
+/// its RGB bytes row by row), in hex: what a clip's frame is recorded by.
+pub fn sha256_pixels(image: &RgbImage) -> String {
+    let mut bytes = Vec::with_capacity(8 + image.as_raw().len());
+    bytes.extend_from_slice(&image.width().to_le_bytes());
+    bytes.extend_from_slice(&image.height().to_le_bytes());
+    bytes.extend_from_slice(image.as_raw());
+    sha256(&bytes)
 }
 
 /// SHA-256 of a file, in hex.

@@ -69,6 +69,7 @@ impl Inputs {
             weights_sha256: session.model()?.weights_sha256().to_owned(),
             tile: session.tile(),
             backend: backend.name().to_owned(),
+            video: None,
         })
     }
 }
@@ -96,40 +97,66 @@ pub fn load_images(
     masks: &[&Path],
     max_bytes: u64,
 ) -> Result<Inputs> {
-    if !masks.is_empty() && masks.len() != styles.len() {
-        anyhow::bail!(
-            "--style-mask: {} masks for {} style images; give one per style",
-            masks.len(),
-            styles.len()
-        );
-    }
     let (content, source) =
         load_image(content, nst::assets::CONTENT_PNG, max_bytes).context("content image")?;
-    let mut inputs = Inputs {
-        content,
-        styles: Vec::with_capacity(styles.len()),
-        sources: vec![source],
-        masks: None,
-        init: None,
-    };
-    for path in styles {
-        let (style, source) =
-            load_image(*path, nst::assets::STYLE_JPEG, max_bytes).context("style image")?;
-        inputs.styles.push(style);
-        inputs.sources.push(source);
-    }
-    if !masks.is_empty() {
-        let mut images = Vec::with_capacity(masks.len());
-        let mut sources = Vec::with_capacity(masks.len());
-        for (number, path) in masks.iter().enumerate() {
-            let (mask, source) = load_image(Some(path), &[], max_bytes)
-                .with_context(|| format!("style mask {}", number + 1))?;
-            images.push(imageops::grayscale(&mask));
-            sources.push(source);
+    Inputs::with_styles(content, source, styles, masks, max_bytes)
+}
+
+impl Inputs {
+    /// The inputs of a run on `content` (from `source`) with the style images and masks read
+    /// from `styles` and `masks` (see [`load_images`]). A clip's first frame stands for its
+    /// content: its size fits the run in memory and its source names the clip.
+    pub fn with_styles(
+        content: RgbImage,
+        source: Input,
+        styles: &[Option<&Path>],
+        masks: &[&Path],
+        max_bytes: u64,
+    ) -> Result<Self> {
+        if !masks.is_empty() && masks.len() != styles.len() {
+            anyhow::bail!(
+                "--style-mask: {} masks for {} style images; give one per style",
+                masks.len(),
+                styles.len()
+            );
         }
-        inputs.masks = Some((StyleMasks::new(images)?, sources));
+        let mut inputs = Inputs {
+            content,
+            styles: Vec::with_capacity(styles.len()),
+            sources: vec![source],
+            masks: None,
+            init: None,
+        };
+        inputs.load_styles(styles, masks, max_bytes)?;
+        Ok(inputs)
     }
-    Ok(inputs)
+
+    fn load_styles(
+        &mut self,
+        styles: &[Option<&Path>],
+        masks: &[&Path],
+        max_bytes: u64,
+    ) -> Result<()> {
+        let inputs = self;
+        for path in styles {
+            let (style, source) =
+                load_image(*path, nst::assets::STYLE_JPEG, max_bytes).context("style image")?;
+            inputs.styles.push(style);
+            inputs.sources.push(source);
+        }
+        if !masks.is_empty() {
+            let mut images = Vec::with_capacity(masks.len());
+            let mut sources = Vec::with_capacity(masks.len());
+            for (number, path) in masks.iter().enumerate() {
+                let (mask, source) = load_image(Some(path), &[], max_bytes)
+                    .with_context(|| format!("style mask {}", number + 1))?;
+                images.push(imageops::grayscale(&mask));
+                sources.push(source);
+            }
+            inputs.masks = Some((StyleMasks::new(images)?, sources));
+        }
+        Ok(())
+    }
 }
 
 fn load_image(path: Option<&Path>, default: &[u8], max_bytes: u64) -> Result<(RgbImage, Input)> {

@@ -17,6 +17,7 @@ mod resume;
 mod run;
 mod session;
 mod sheet;
+mod video;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Some(args::Command::Bench(bench)) => bench::bench(bench),
         Some(args::Command::Recipe(recipe)) => recipe::recipe(recipe),
         Some(args::Command::Resume(args)) => resume::resume(args),
+        Some(args::Command::Video(args)) => video::video(args),
         None => run::stylize(args.run),
     };
     match result {

@@ -15,6 +15,14 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
         println!("{}", recipe.to_json()?);
         return Ok(());
     };
+    if let Some(video) = &recipe.video {
+        anyhow::bail!(
+            "{} is frame {} of a clip, painted from the frames before it: rerun the clip with \
+             `nst video`",
+            args.image.display(),
+            video.frame
+        );
+    }
     let outputs = Outputs::image(output);
     outputs.check()?;
     let (session, inputs) = recipe_session(&recipe, Backend::Cpu)?;
@@ -28,6 +36,13 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
 /// hash, its tile, masks and initial image.
 pub fn recipe_session(recipe: &Recipe, backend: Backend) -> Result<(StyleTransfer, Inputs)> {
     let inputs = recipe_inputs(recipe)?;
+    let session = recipe_model(recipe, backend)?;
+    Ok((inputs.onto(session), inputs))
+}
+
+/// A session that reruns `recipe` on `backend` with the recipe's weights (checked against
+/// their hash) and tile.
+pub fn recipe_model(recipe: &Recipe, backend: Backend) -> Result<StyleTransfer> {
     let weights = match &recipe.weights {
         Some(path) if path.is_file() => WeightsSource::Path(path.clone()),
         _ => WeightsSource::Cache,
@@ -44,7 +59,7 @@ pub fn recipe_session(recipe: &Recipe, backend: Backend) -> Result<(StyleTransfe
         }
         .into());
     }
-    Ok((inputs.onto(session.with_tile(recipe.tile)), inputs))
+    Ok(session.with_tile(recipe.tile))
 }
 
 /// The inputs `recipe` names, checked against their hashes.

@@ -15,6 +15,9 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
     let refuse = || format!("cannot resume from {}", path.display());
     crate::checkpoints::check(path)?; // it is rewritten as the run goes on
     let bytes = std::fs::read(path).with_context(refuse)?;
+    if nst::VideoCheckpoint::is_video(&bytes) {
+        return crate::video::resume(path, &bytes);
+    }
     let checkpoint = Checkpoint::from_bytes(&bytes).with_context(refuse)?;
     let note: Note = serde_json::from_str(checkpoint.note())
         .map_err(|_| anyhow::anyhow!("the checkpoint holds no nst run"))

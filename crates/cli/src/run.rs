@@ -38,6 +38,22 @@ fn resume_hint(checkpoint: Option<&std::path::Path>) -> String {
     })
 }
 
+/// Makes the first Ctrl-C set [`interrupted`] (the run then stops after the current
+/// iteration and keeps its state); a second one quits at once.
+pub fn catch_interrupts() -> Result<()> {
+    ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130); // a second Ctrl-C quits at once
+        }
+    })
+    .context("cannot install the Ctrl-C handler")
+}
+
+/// Whether Ctrl-C was pressed.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
 /// How a run starts and what it keeps besides its outputs.
 #[derive(Default)]
 pub struct Run<'a> {
@@ -51,8 +67,19 @@ pub struct Run<'a> {
 
 /// `nst [OPTIONS]`: runs a style transfer and writes the result.
 pub fn stylize(args: RunArgs) -> Result<()> {
+    let RunArgs {
+        transfer: args,
+        output,
+        log_json,
+        time_limit,
+        save_every,
+        sheet,
+    } = args;
     let config = args.config()?;
-    let time_limit = match args.time_limit {
+    if save_every == Some(0) {
+        anyhow::bail!("--save-every must be at least 1");
+    }
+    let time_limit = match time_limit {
         Some(seconds) => Some(
             Duration::try_from_secs_f64(seconds)
                 .ok()
@@ -65,10 +92,10 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     let budget = args.max_memory_bytes();
     let init_image = args.init_image();
     let outputs = Outputs {
-        output: args.output,
-        sheet: args.sheet,
-        log_json: args.log_json,
-        save_every: args.save_every,
+        output,
+        sheet,
+        log_json,
+        save_every,
     };
     outputs.check()?;
     if let Some(path) = &args.checkpoint {
@@ -114,12 +141,7 @@ pub fn execute(
     recipe: &Recipe,
     run: Run,
 ) -> Result<()> {
-    ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(130); // a second Ctrl-C quits at once
-        }
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    catch_interrupts()?;
     let recipe_json = recipe.to_json()?;
     let text = [(nst::recipe::PNG_KEY, recipe_json.as_str())];
     let bar = progress_bar(session.config().iterations());
@@ -143,7 +165,7 @@ pub fn execute(
                 .and_then(|()| outputs.save_snapshot(progress, &text));
             side_failure = written.err();
         }
-        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        let interrupted = interrupted();
         let out_of_time = run
             .time_limit
             .is_some_and(|limit| progress.elapsed >= limit);
@@ -195,7 +217,7 @@ pub fn execute(
             shown(&outputs.output)
         );
     }
-    if done < total && INTERRUPTED.load(Ordering::SeqCst) {
+    if done < total && interrupted() {
         return Err(Interrupted {
             done,
             total,

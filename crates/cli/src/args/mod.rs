@@ -2,6 +2,7 @@
 
 mod model;
 mod run;
+mod video;
 
 use std::path::PathBuf;
 
@@ -14,6 +15,7 @@ pub use model::ModelArgs;
 use model::style_layers;
 pub use model::weights_source;
 pub use run::RunArgs;
+pub use video::VideoArgs;
 
 /// Repaint a photo in the style of a painting (Gatys et al.), through a frozen VGG-16.
 ///
@@ -35,14 +37,18 @@ pub enum Command {
     Recipe(RecipeArgs),
     /// Time optimisation iterations on this machine and print a Markdown table.
     Bench(BenchArgs),
-    /// Continue a run from its checkpoint (see --checkpoint) and write its outputs.
+    /// Continue a run or a clip from its checkpoint (see --checkpoint) and write its outputs.
     Resume(ResumeArgs),
+    /// Paint a clip (a folder of frames, a GIF, an APNG, or a video through ffmpeg) frame by
+    /// frame, each starting from the previous painted frame warped by the optical flow and
+    /// kept close to it by a temporal loss (Ruder et al., 2016).
+    Video(VideoArgs),
 }
 
 /// Options of `nst resume`.
 #[derive(Debug, clap::Args)]
 pub struct ResumeArgs {
-    /// A checkpoint written by `nst --checkpoint FILE`.
+    /// A checkpoint written by `nst --checkpoint FILE` or `nst video --checkpoint FILE`.
     pub checkpoint: PathBuf,
 }
 

@@ -13,11 +13,33 @@ use super::model::{ModelArgs, override_with};
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     #[command(flatten)]
-    pub model: ModelArgs,
+    pub transfer: TransferArgs,
     /// Output image; the format follows the extension. PNGs carry the run's recipe. `-` is
     /// standard output, as a PNG (so is a pipe or device without an extension, /dev/stdout).
     #[arg(short, long, default_value = "stylized.png")]
     pub output: PathBuf,
+    /// Write one JSON line per iteration (losses, elapsed time) to this file (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub log_json: Option<PathBuf>,
+    /// Stop after the iteration that passes SECONDS of optimisation (loading the model and
+    /// the targets excluded) and write the image so far: runs of different settings at one
+    /// time budget.
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+    /// Also write the image every N iterations, as OUTPUT-NNNN.EXT.
+    #[arg(long, value_name = "N")]
+    pub save_every: Option<usize>,
+    /// Also write content | result | style side by side to this file.
+    #[arg(long, value_name = "FILE")]
+    pub sheet: Option<PathBuf>,
+}
+
+/// Options of a style transfer, of a still image or of a clip. Unset options take the
+/// preset's values.
+#[derive(Debug, clap::Args)]
+pub struct TransferArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Number of iterations (at the final scale, with --multiscale) [fast: 8, normalized: 100,
     /// gatys: 300].
     #[arg(long)]
@@ -80,17 +102,6 @@ pub struct RunArgs {
     /// --iterations].
     #[arg(long)]
     pub iterations_per_scale: Option<usize>,
-    /// Write one JSON line per iteration (losses, elapsed time) to this file (`-`: stdout).
-    #[arg(long, value_name = "FILE")]
-    pub log_json: Option<PathBuf>,
-    /// Stop after the iteration that passes SECONDS of optimisation (loading the model and
-    /// the targets excluded) and write the image so far: runs of different settings at one
-    /// time budget.
-    #[arg(long, value_name = "SECONDS")]
-    pub time_limit: Option<f64>,
-    /// Also write the image every N iterations, as OUTPUT-NNNN.EXT.
-    #[arg(long, value_name = "N")]
-    pub save_every: Option<usize>,
     /// The memory a run may take, in GiB (default on the CPU: what the machine has
     /// available); a run that needs more is tiled (see --tile), or refused.
     #[arg(long, value_name = "GIB")]
@@ -103,12 +114,9 @@ pub struct RunArgs {
     /// Iterations between checkpoints.
     #[arg(long, value_name = "N", default_value_t = 10, requires = "checkpoint")]
     pub checkpoint_every: usize,
-    /// Also write content | result | style side by side to this file.
-    #[arg(long, value_name = "FILE")]
-    pub sheet: Option<PathBuf>,
 }
 
-impl RunArgs {
+impl TransferArgs {
     /// `--max-memory` in bytes.
     pub fn max_memory_bytes(&self) -> Option<u64> {
         self.max_memory
@@ -201,9 +209,6 @@ impl RunArgs {
         }
         if self.checkpoint_every == 0 {
             bail!("--checkpoint-every must be at least 1");
-        }
-        if self.save_every == Some(0) {
-            bail!("--save-every must be at least 1");
         }
         Ok(config)
     }

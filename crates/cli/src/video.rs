@@ -1,0 +1,337 @@
+//! `nst video`: paints a clip frame by frame with temporal consistency, writing one PNG per
+//! frame (with its recipe) as each is finished, and optionally an animation; `nst resume`
+//! continues a clip from its checkpoint.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use nst::image::RgbImage;
+use nst::io::{FrameRate, frame_name};
+use nst::recipe::{Input, Recipe, VideoFrame, sha256_pixels};
+use nst::{Control, FrameProgress, StyleTransfer, VideoCheckpoint};
+use serde::{Deserialize, Serialize};
+
+use crate::args::VideoArgs;
+use crate::clip::{ClipInput, open_clip, write_clip};
+use crate::inputs::Inputs;
+use crate::outputs::shown;
+use crate::recipe::recipe_model;
+use crate::run::{catch_interrupts, interrupted};
+use crate::session::{fit_memory, load_session};
+
+/// What a clip's checkpoint notes besides the painting's state: the recipe of its frames
+/// (frame 0's), the clip and where the frames go.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoNote {
+    pub recipe: Recipe,
+    pub output: PathBuf,
+    pub animation: Option<PathBuf>,
+    /// `--frame-rate`, as `25` or `30000/1001`.
+    pub frame_rate: Option<String>,
+    pub checkpoint: Option<PathBuf>,
+    pub checkpoint_every: usize,
+}
+
+/// `nst video`: paints the clip and writes its frames.
+pub fn video(args: VideoArgs) -> Result<()> {
+    let config = args.transfer.config()?;
+    let video = args.video()?;
+    let model = &args.transfer.model;
+    let Some(clip_path) = model.content.as_deref() else {
+        bail!("nst video needs --content CLIP: a folder of frames, a GIF, an APNG or a video");
+    };
+    let absolute = |path: &Path| {
+        std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+    };
+    let note = VideoNote {
+        recipe: Recipe {
+            content: Input {
+                path: Some(absolute(clip_path)?),
+                sha256: String::new(),
+            },
+            ..placeholder_recipe(config.clone())
+        },
+        output: absolute(&args.output)?,
+        animation: args.animation.as_deref().map(absolute).transpose()?,
+        frame_rate: args.frame_rate.map(|rate| rate.to_string()),
+        checkpoint: args
+            .transfer
+            .checkpoint
+            .as_deref()
+            .map(absolute)
+            .transpose()?,
+        checkpoint_every: args.transfer.checkpoint_every,
+    };
+    check_outputs(&note)?;
+    let mut clip = open_clip(clip_path)?;
+    let first = first_frame(&mut clip, clip_path)?;
+    let styles: Vec<Option<&Path>> = match model.style.as_slice() {
+        [] => vec![None],
+        paths => paths.iter().map(|p| Some(p.as_path())).collect(),
+    };
+    let masks: Vec<&Path> = model.style_mask.iter().map(PathBuf::as_path).collect();
+    let source = Input {
+        path: note.recipe.content.path.clone(),
+        sha256: sha256_pixels(&first),
+    };
+    let max_bytes = model.max_image_mib << 20;
+    let mut inputs = Inputs::with_styles(first.clone(), source, &styles, &masks, max_bytes)?;
+    if let Some(path) = args.transfer.init_image() {
+        inputs = inputs.with_init_image(&path, max_bytes)?;
+    }
+    let (session, backend) = load_session(config, model.backend()?, model.weights())?;
+    let session = session.with_tile(model.tile);
+    let session = fit_memory(
+        session,
+        first.dimensions(),
+        backend,
+        args.transfer.max_memory_bytes(),
+    )?;
+    let session = inputs.onto(session);
+    let mut recipe = inputs.recipe(&session, backend)?;
+    recipe.video = Some(VideoFrame { frame: 0, video });
+    let note = VideoNote { recipe, ..note };
+    paint(&session, &inputs, first, clip, &note, None)
+}
+
+/// Continues the clip whose checkpoint is `bytes` (read from `path`).
+pub fn resume(path: &Path, bytes: &[u8]) -> Result<()> {
+    let refuse = || format!("cannot resume from {}", path.display());
+    let checkpoint = VideoCheckpoint::from_bytes(bytes).with_context(refuse)?;
+    let note: VideoNote = serde_json::from_str(checkpoint.note())
+        .map_err(|_| anyhow::anyhow!("the checkpoint holds no nst clip"))
+        .with_context(refuse)?;
+    check_outputs(&note)?;
+    let recipe = &note.recipe;
+    let clip_path = recipe
+        .content
+        .path
+        .as_deref()
+        .context("the checkpoint's recipe names no clip")?;
+    let mut clip = open_clip(clip_path)?;
+    let first = first_frame(&mut clip, clip_path)?;
+    let actual = sha256_pixels(&first);
+    if actual != recipe.content.sha256 {
+        return Err(nst::Error::Changed {
+            path: clip_path.to_owned(),
+            actual,
+            expected: recipe.content.sha256.clone(),
+        }
+        .into());
+    }
+    for source in recipe.styles.iter().chain(&recipe.style_masks) {
+        if let Some(path) = &source.path {
+            nst::recipe::verify(path, &source.sha256)?;
+        }
+    }
+    let styles: Vec<Option<&Path>> = recipe.styles.iter().map(|s| s.path.as_deref()).collect();
+    let masks = recipe
+        .style_masks
+        .iter()
+        .map(|mask| mask.path.as_deref().context("a style mask without a file"))
+        .collect::<Result<Vec<_>>>()?;
+    let mut inputs = Inputs::with_styles(
+        first.clone(),
+        recipe.content.clone(),
+        &styles,
+        &masks,
+        u64::MAX,
+    )?;
+    if let Some(init) = &recipe.init_image {
+        let path = init
+            .path
+            .as_deref()
+            .context("an initial image without a file")?;
+        nst::recipe::verify(path, &init.sha256)?;
+        inputs = inputs.with_init_image(path, u64::MAX)?;
+    }
+    let session = inputs.onto(recipe_model(recipe, recipe.backend.parse()?)?);
+    let note = VideoNote {
+        checkpoint: Some(std::path::absolute(path)?),
+        ..note
+    };
+    paint(&session, &inputs, first, clip, &note, Some(&checkpoint))
+}
+
+/// Refuses, before any work, outputs that cannot be written: the frames' folder, the
+/// animation (and its frame rate) and the checkpoint.
+fn check_outputs(note: &VideoNote) -> Result<()> {
+    let dir = &note.output;
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "-o {}: not a folder; nst video writes one PNG per frame into a folder",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("-o {}: cannot create the folder", dir.display()))?;
+    if let Some(animation) = &note.animation {
+        nst::io::check_writable(animation).context("--animation")?;
+    }
+    if let Some(rate) = &note.frame_rate {
+        rate.parse::<FrameRate>()?;
+    }
+    if let Some(path) = &note.checkpoint {
+        crate::checkpoints::check(path)?;
+    }
+    Ok(())
+}
+
+/// The clip's first frame: a clip without frames is refused.
+fn first_frame(clip: &mut ClipInput, path: &Path) -> Result<RgbImage> {
+    match clip.frames.next() {
+        Some(frame) => frame,
+        None => bail!("{} holds no frames", path.display()),
+    }
+}
+
+/// A recipe to be completed once the session is loaded.
+fn placeholder_recipe(config: nst::StyleTransferConfig) -> Recipe {
+    Recipe {
+        nst_version: env!("CARGO_PKG_VERSION").to_owned(),
+        config,
+        content: Input {
+            path: None,
+            sha256: String::new(),
+        },
+        styles: Vec::new(),
+        style_masks: Vec::new(),
+        init_image: None,
+        weights: None,
+        weights_sha256: String::new(),
+        tile: None,
+        backend: String::new(),
+        video: None,
+    }
+}
+
+/// Paints `clip` (whose first frame, already read, is `first`) from the start or from
+/// `resume`, writing each frame as it is finished, the checkpoint after each frame and every
+/// `checkpoint_every` iterations, and the animation at the end.
+fn paint(
+    session: &StyleTransfer,
+    inputs: &Inputs,
+    first: RgbImage,
+    clip: ClipInput,
+    note: &VideoNote,
+    resume: Option<&VideoCheckpoint>,
+) -> Result<()> {
+    let Some(VideoFrame { video, .. }) = note.recipe.video.clone() else {
+        bail!("the recipe of a clip has no video settings");
+    };
+    let rate = match &note.frame_rate {
+        Some(rate) => Some(rate.parse::<FrameRate>()?),
+        None => clip.rate,
+    };
+    if let (Some(animation), None) = (&note.animation, rate) {
+        bail!(
+            "--animation {}: the clip has no frame rate (a folder of frames): give --frame-rate",
+            animation.display()
+        );
+    }
+    catch_interrupts()?;
+    let note_json = serde_json::to_string(note)?;
+    let write_checkpoint = |checkpoint: VideoCheckpoint| -> Result<()> {
+        let Some(path) = &note.checkpoint else {
+            return Ok(());
+        };
+        let bytes = checkpoint.with_note(note_json.clone()).to_bytes()?;
+        nst::io::write_atomic(path, |w| w.write_all(&bytes)).context("--checkpoint")
+    };
+    let styles = inputs.styles();
+    let mut painter = match resume {
+        Some(checkpoint) => session.resume_video(&styles, checkpoint)?,
+        None => session.video(&styles, video)?,
+    };
+    let skip = painter.frames_done();
+    let started = Instant::now();
+    let bar = progress_bar(clip.len);
+    let frames = std::iter::once(Ok(first)).chain(clip.frames);
+    let mut count = 0;
+    for (index, frame) in frames.enumerate() {
+        let frame = frame?;
+        count = index + 1;
+        if index < skip {
+            continue;
+        }
+        bar.set_position(index as u64);
+        let mut failure = None;
+        let painted = painter.paint(&frame, |progress: &FrameProgress<'_>| {
+            let iteration = progress.progress.iteration;
+            bar.set_message(format!("frame {}: iteration {iteration}", index + 1));
+            let stopping = interrupted();
+            if (stopping || iteration.is_multiple_of(note.checkpoint_every))
+                && note.checkpoint.is_some()
+                && failure.is_none()
+            {
+                failure = progress
+                    .checkpoint()
+                    .map_err(anyhow::Error::from)
+                    .and_then(&write_checkpoint)
+                    .err();
+            }
+            match stopping {
+                true => Control::Stop,
+                false => Control::Continue,
+            }
+        })?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        let Some(painted) = painted else {
+            bar.finish_and_clear();
+            let hint = match &note.checkpoint {
+                Some(path) => format!("; `nst resume {}` continues it", path.display()),
+                None => String::new(),
+            };
+            bail!(
+                "interrupted during frame {}; {index} frames are in {}{hint}",
+                index + 1,
+                note.output.display()
+            );
+        };
+        let mut recipe = note.recipe.clone();
+        recipe.content.sha256 = sha256_pixels(&frame);
+        recipe.video = Some(VideoFrame {
+            frame: index,
+            video: painter.video().clone(),
+        });
+        let text = recipe.to_json()?;
+        let path = note.output.join(frame_name(index + 1));
+        nst::io::save_with_text(&painted, &path, &[(nst::recipe::PNG_KEY, text.as_str())])?;
+        write_checkpoint(painter.checkpoint()?)?;
+    }
+    bar.finish_and_clear();
+    if count < skip {
+        bail!(
+            "the checkpoint has {skip} frames done but the clip has only {count}: it was \
+             written for another clip"
+        );
+    }
+    if let (Some(animation), Some(rate)) = (&note.animation, rate) {
+        write_clip(&note.output, count, rate, animation).context("--animation")?;
+    }
+    let painted = count - skip;
+    let per_frame = started.elapsed().as_secs_f64() / painted.max(1) as f64;
+    eprintln!(
+        "nst: wrote {count} frames to {} ({painted} painted, {per_frame:.1} s per frame){}",
+        note.output.display(),
+        note.animation
+            .as_deref()
+            .map_or(String::new(), |path| format!(" and {}", shown(path)))
+    );
+    Ok(())
+}
+
+fn progress_bar(frames: Option<usize>) -> ProgressBar {
+    let bar = ProgressBar::new(frames.unwrap_or(0) as u64);
+    let style =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} frames  {msg}  [{elapsed_precise}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(500));
+    bar
+}
