@@ -349,3 +349,21 @@ fn failed_writes_leave_nothing() {
     ));
     assert_eq!(files_in(dir.path()), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn gifs_stay_clips_not_still_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.gif");
+    fs::write(&path, gif_bytes(&frames(4, 4), 10)).unwrap();
+    assert!(matches!(
+        nst::io::load_rgb(&path),
+        Err(nst::Error::Decode {
+            source: nst::io::DecodeError::UnknownFormat,
+            ..
+        })
+    ));
+    assert!(matches!(
+        nst::io::output_format(&path),
+        Err(nst::Error::UnknownFormat(_))
+    ));
+}

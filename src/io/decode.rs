@@ -154,7 +154,8 @@ fn decode_with_image(bytes: &[u8], max_bytes: u64) -> Result<DynamicImage, Decod
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| DecodeError::Image(e.into()))?;
-    if reader.format().is_none() {
+    // GIFs are read as clips (`io::clip`), not as still images.
+    if matches!(reader.format(), None | Some(image::ImageFormat::Gif)) {
         return Err(DecodeError::UnknownFormat);
     }
     let mut limits = Limits::default();

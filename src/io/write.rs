@@ -104,7 +104,8 @@ pub fn output_format(path: &Path) -> Result<ImageFormat, Error> {
     let writable = |path: &Path| {
         ImageFormat::from_path(path)
             .ok()
-            .filter(|format| format.writing_enabled())
+            // GIFs are written as clips (`io::clip::write_gif`), not as still images.
+            .filter(|format| format.writing_enabled() && *format != ImageFormat::Gif)
     };
     let format = match (writable(path), path.extension()) {
         (Some(format), _) => Some(format),
