@@ -16,7 +16,8 @@ pub struct FlowOptions {
     /// so on. Clamped to the coarsest level.
     pub finest_level: u32,
     /// The finest level at which patches are searched; finer levels (down to `finest_level`)
-    /// only upsample the flow and refine it variationally, which is much cheaper.
+    /// only upsample the flow and refine it variationally, which is much cheaper. The coarsest
+    /// level is always searched.
     pub finest_search_level: u32,
     /// Gauss–Newton iterations of each patch's inverse search, per level.
     pub search_iterations: u32,
