@@ -8,6 +8,7 @@
 //! between each painted frame and the previous one moved by that motion, over the pixels both
 //! show. `NST_VIDEO_FRAMES` (30), `NST_VIDEO_SIZE` (384, the frames' longest side) and
 //! `NST_VIDEO_MODES` (`one-by-one,clip`; `clip` alone times the clip only) choose the run;
+//! `NST_VIDEO_TEMPORAL_WEIGHT` and `NST_VIDEO_FRAME_ITERATIONS` override the video defaults;
 //! `NST_VIDEO_GIF=FILE` also writes both painted clips side by side as a GIF.
 
 use std::process::ExitCode;
@@ -96,7 +97,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let weights = WeightsSource::Path(nst::weights::fetch(|_| {})?);
     let session = StyleTransfer::new(config).with_weights(weights);
     session.model()?;
-    let video = VideoConfig::default();
+    let defaults = VideoConfig::default();
+    let video = VideoConfig {
+        temporal_weight: var("NST_VIDEO_TEMPORAL_WEIGHT", defaults.temporal_weight)?,
+        frame_iterations: var("NST_VIDEO_FRAME_ITERATIONS", defaults.frame_iterations)?,
+    };
 
     let mut runs: Vec<(&str, Painted)> = Vec::new();
     if modes.contains("one-by-one") {

@@ -3,11 +3,7 @@
 mod args;
 mod bench;
 mod checkpoints;
-// Used by `nst video` (issue 22).
-#[allow(dead_code)]
 mod clip;
-// Used by `nst video` (issue 22).
-#[allow(dead_code)]
 mod ffmpeg;
 mod inputs;
 mod outputs;

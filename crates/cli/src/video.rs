@@ -67,6 +67,7 @@ pub fn video(args: VideoArgs) -> Result<()> {
     };
     check_outputs(&note)?;
     let mut clip = open_clip(clip_path)?;
+    animation_rate(&note, &clip)?;
     let first = first_frame(&mut clip, clip_path)?;
     let styles: Vec<Option<&Path>> = match model.style.as_slice() {
         [] => vec![None],
@@ -86,7 +87,7 @@ pub fn video(args: VideoArgs) -> Result<()> {
     let session = session.with_tile(model.tile);
     let session = fit_memory(
         session,
-        first.dimensions(),
+        clip.size,
         backend,
         args.transfer.max_memory_bytes(),
     )?;
@@ -180,6 +181,22 @@ fn check_outputs(note: &VideoNote) -> Result<()> {
     Ok(())
 }
 
+/// The animation's frame rate: `--frame-rate`, else the clip's; an animation of a clip
+/// without one (a folder of frames) is refused.
+fn animation_rate(note: &VideoNote, clip: &ClipInput) -> Result<Option<FrameRate>> {
+    let rate = match &note.frame_rate {
+        Some(rate) => Some(rate.parse::<FrameRate>()?),
+        None => clip.rate,
+    };
+    if let (Some(animation), None) = (&note.animation, rate) {
+        bail!(
+            "--animation {}: the clip has no frame rate (a folder of frames): give --frame-rate",
+            animation.display()
+        );
+    }
+    Ok(rate)
+}
+
 /// The clip's first frame: a clip without frames is refused.
 fn first_frame(clip: &mut ClipInput, path: &Path) -> Result<RgbImage> {
     match clip.frames.next() {
@@ -222,16 +239,7 @@ fn paint(
     let Some(VideoFrame { video, .. }) = note.recipe.video.clone() else {
         bail!("the recipe of a clip has no video settings");
     };
-    let rate = match &note.frame_rate {
-        Some(rate) => Some(rate.parse::<FrameRate>()?),
-        None => clip.rate,
-    };
-    if let (Some(animation), None) = (&note.animation, rate) {
-        bail!(
-            "--animation {}: the clip has no frame rate (a folder of frames): give --frame-rate",
-            animation.display()
-        );
-    }
+    let rate = animation_rate(note, &clip)?;
     catch_interrupts()?;
     let note_json = serde_json::to_string(note)?;
     let write_checkpoint = |checkpoint: VideoCheckpoint| -> Result<()> {

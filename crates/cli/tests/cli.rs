@@ -6,30 +6,9 @@ use std::process::{Command, Output};
 use nst::image;
 use serde_json::Value;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
+mod common;
 
-fn nst(args: &[&str]) -> Output {
-    let weights = nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
-    Command::new(env!("CARGO_BIN_EXE_nst"))
-        .env("NST_VGG16_ONNX", weights)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// Asserts a failure with exactly one line on stderr containing `needle`, and returns it.
-fn assert_one_line_error(output: &Output, needle: &str) -> String {
-    assert!(!output.status.success(), "expected a failure");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
-    assert!(stderr.starts_with("nst: error: "), "{stderr}");
-    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
-    stderr
-}
+use common::{assert_error_line, assert_one_line_error, fixture, nst};
 
 /// `nst recipe IMAGE --rerun AGAIN` succeeds and writes IMAGE's bytes (on the CPU).
 fn assert_reruns_to_the_same_bytes(image: &str, again: &str) {
@@ -561,22 +540,6 @@ fn a_recipe_in_the_old_form_reruns_to_identical_bytes() {
 fn an_image_without_a_recipe_is_a_one_line_error() {
     let output = nst(&["recipe", fixture("score_content.png").to_str().unwrap()]);
     assert_one_line_error(&output, "has no nst recipe");
-}
-
-/// Asserts a failure whose stderr is one `nst: error:` line containing `needle`, after at most
-/// the lines that name the device and announce a download; returns the error line.
-fn assert_error_line(output: &Output, needle: &str) -> String {
-    assert!(!output.status.success(), "expected a failure");
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("nst: running on") && !l.starts_with("nst: downloading"))
-        .collect();
-    assert_eq!(lines.len(), 1, "stderr: {stderr}");
-    assert!(lines[0].starts_with("nst: error: "), "{stderr}");
-    assert!(lines[0].contains(needle), "expected {needle:?} in {stderr}");
-    lines[0].to_owned()
 }
 
 /// The names in a folder, sorted.

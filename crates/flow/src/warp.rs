@@ -12,6 +12,23 @@ use crate::{Error, Flow};
 /// With `flow` computed from frame t to frame t − 1, this brings frame t − 1's pixels (or its
 /// stylised result) to where they are in frame t.
 pub fn warp(image: &Rgb32FImage, flow: &Flow) -> Result<Rgb32FImage, Error> {
+    warp_with(image, flow, Border::Clamp)
+}
+
+/// What [`warp_with`] samples where `p + flow(p)` leaves the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Border {
+    /// The nearest border pixel: newly visible strips repeat the border's pixels.
+    #[default]
+    Clamp,
+    /// The image mirrored about its border (then clamped, for flows that leave it by more
+    /// than its size): newly visible strips show a mirror image of the texture inside, a
+    /// better start for repainting them than smeared border pixels.
+    Reflect,
+}
+
+/// [`warp`] with the given [`Border`].
+pub fn warp_with(image: &Rgb32FImage, flow: &Flow, border: Border) -> Result<Rgb32FImage, Error> {
     let (w, h) = image.dimensions();
     if (w, h) != (flow.width(), flow.height()) {
         return Err(Error::SizeMismatch {
@@ -29,8 +46,13 @@ pub fn warp(image: &Rgb32FImage, flow: &Flow) -> Result<Rgb32FImage, Error> {
         out.par_chunks_mut(3 * wu).enumerate().for_each(|(y, row)| {
             for x in 0..wu {
                 let k = y * wu + x;
-                let (x0, x1, fx) = taps(x as f32 + flow.u()[k], wu);
-                let (y0, y1, fy) = taps(y as f32 + flow.v()[k], hu);
+                let (sx, sy) = (x as f32 + flow.u()[k], y as f32 + flow.v()[k]);
+                let (sx, sy) = match border {
+                    Border::Clamp => (sx, sy),
+                    Border::Reflect => (reflect(sx, wu), reflect(sy, hu)),
+                };
+                let (x0, x1, fx) = taps(sx, wu);
+                let (y0, y1, fy) = taps(sy, hu);
                 for c in 0..3 {
                     let p = |xx: usize, yy: usize| src[3 * (yy * wu + xx) + c];
                     let top = p(x0, y0) + fx * (p(x1, y0) - p(x0, y0));
@@ -41,4 +63,16 @@ pub fn warp(image: &Rgb32FImage, flow: &Flow) -> Result<Rgb32FImage, Error> {
         });
     }
     Ok(Rgb32FImage::from_raw(w, h, out).unwrap_or_else(|| Rgb32FImage::new(w, h)))
+}
+
+/// `at` mirrored into `[0, n − 1]` about the border pixels' centres (once).
+fn reflect(at: f32, n: usize) -> f32 {
+    let last = n.saturating_sub(1) as f32;
+    if at < 0.0 {
+        -at
+    } else if at > last {
+        2.0 * last - at
+    } else {
+        at
+    }
 }

@@ -298,15 +298,13 @@ impl VideoTransfer<'_> {
                 let device = session.device();
                 let motion = Motion::between(&previous.frame, &working, &previous.painted)?;
                 let warped = float_to_tensor(&motion.warped, &device);
+                let weights = plane_to_tensor(&motion.weights, &device);
+                let content = to_tensor(&working, &device);
                 let objective = targets.for_frame(
                     config,
                     vgg,
-                    to_tensor(&working, &device),
-                    Some((
-                        video.temporal_weight,
-                        warped.clone(),
-                        plane_to_tensor(&motion.weights, &device),
-                    )),
+                    content,
+                    Some((video.temporal_weight, warped.clone(), weights)),
                 )?;
                 let mut clock = Clock {
                     start: Instant::now(),

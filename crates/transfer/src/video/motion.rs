@@ -2,7 +2,7 @@
 //! the next one, and where that warp can be trusted.
 
 use image::{ImageBuffer, Luma, Rgb32FImage, RgbImage};
-use nst_flow::{flow, reliability, warp};
+use nst_flow::{Border, flow, reliability, warp_with};
 
 use crate::Error;
 use crate::prepare::pixels::to_float;
@@ -28,7 +28,9 @@ impl Motion {
         let forward = flow(previous, frame)?;
         Ok(Self {
             weights: reliability(&backward, &forward)?,
-            warped: warp(&to_float(painted), &backward)?,
+            // Mirrored at the border: newly visible strips start from painted texture (the
+            // temporal term does not hold them: their weight is 0).
+            warped: warp_with(&to_float(painted), &backward, Border::Reflect)?,
         })
     }
 }
