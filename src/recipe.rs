@@ -56,7 +56,7 @@ pub struct Recipe {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VideoFrame {
-    /// The frame, from 0.
+    /// The frame's index, from 0 (messages count frames from 1, as the file names do).
     pub frame: usize,
     /// How the frames after the first were painted.
     pub video: VideoConfig,

@@ -60,7 +60,7 @@ pub fn write_clip(folder: &Path, count: usize, rate: FrameRate, output: &Path) -
     match extension.as_str() {
         "gif" => nst::io::write_gif(frames, rate, output)?,
         "png" | "apng" => nst::io::write_apng(frames, count, rate, output)?,
-        _ => ffmpeg::encode_video(folder, rate, output)?,
+        _ => ffmpeg::encode_video(folder, count, rate, output)?,
     }
     Ok(())
 }

@@ -271,13 +271,14 @@ fn probe(tools: Tools<'_>, path: &Path) -> Result<Probe> {
 /// read; an odd width or height is padded with a black line to even). The video is written
 /// to a temporary file beside `output` and renamed over it when ffmpeg succeeds, so a failed
 /// encode leaves nothing.
-pub fn encode_video(folder: &Path, rate: FrameRate, output: &Path) -> Result<()> {
-    encode_video_with(TOOLS, folder, rate, output)
+pub fn encode_video(folder: &Path, count: usize, rate: FrameRate, output: &Path) -> Result<()> {
+    encode_video_with(TOOLS, folder, count, rate, output)
 }
 
 fn encode_video_with(
     tools: Tools<'_>,
     folder: &Path,
+    count: usize,
     rate: FrameRate,
     output: &Path,
 ) -> Result<()> {
@@ -308,7 +309,10 @@ fn encode_video_with(
         .args(["-nostdin", "-y", "-v", "error", "-framerate"])
         .arg(rate.to_string())
         .args(["-start_number", "1", "-i"])
-        .arg(folder.join(FRAME_PATTERN));
+        // ffmpeg reads `%` in the folder's name as part of the pattern.
+        .arg(escape_percent(folder).join(FRAME_PATTERN))
+        // Only this clip's frames, whatever else the folder holds.
+        .args(["-frames:v", &count.to_string()]);
     if h264 {
         command.args(["-c:v", "libx264"]);
     }
@@ -335,6 +339,15 @@ fn encode_video_with(
     }
     nst::io::persist(staged, output)?;
     Ok(())
+}
+
+/// `path` with each `%` doubled, as ffmpeg's image-sequence patterns read it.
+fn escape_percent(path: &Path) -> std::path::PathBuf {
+    let text = path.as_os_str().to_string_lossy();
+    match text.contains('%') {
+        true => text.replace('%', "%%").into(),
+        false => path.to_owned(),
+    }
 }
 
 /// The error for a program that could not start: a missing one named with a hint.
@@ -485,7 +498,7 @@ mod tests {
         let output = dir.path().join("out.mp4");
         let error = format!(
             "{:#}",
-            encode_video_with(tools, dir.path(), rate, &output)
+            encode_video_with(tools, dir.path(), 1, rate, &output)
                 .err()
                 .unwrap()
         );
@@ -501,7 +514,8 @@ mod tests {
     #[test]
     fn png_frames_encode_to_a_video_at_their_rate() {
         let dir = tempfile::tempdir().unwrap();
-        let frames = dir.path().join("frames");
+        // A `%` in the folder's name is not part of ffmpeg's pattern.
+        let frames = dir.path().join("frames%d");
         std::fs::create_dir(&frames).unwrap();
         for n in 1..=4u8 {
             // An odd size, padded to even for 4:2:0.
@@ -510,11 +524,12 @@ mod tests {
         }
         let rate: FrameRate = "30000/1001".parse().unwrap();
         let output = dir.path().join("out.mp4");
-        encode_video(&frames, rate, &output).unwrap();
+        // The first three: a fourth, left from another clip, stays out.
+        encode_video(&frames, 3, rate, &output).unwrap();
         let video = open_video(&output).unwrap();
         assert_eq!((video.size(), video.frame_rate()), ((34, 22), Some(rate)));
         let read: Vec<RgbImage> = video.collect::<Result<_>>().unwrap();
-        assert_eq!(read.len(), 4);
+        assert_eq!(read.len(), 3);
         let [r, g, b] = read[2].get_pixel(10, 10).0;
         assert!(r.abs_diff(180) < 12 && g.abs_diff(100) < 12 && b.abs_diff(40) < 12);
         let names: Vec<_> = std::fs::read_dir(dir.path())
@@ -527,7 +542,10 @@ mod tests {
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
         let output = dir.path().join("none.mp4");
-        let error = format!("{:#}", encode_video(&empty, rate, &output).err().unwrap());
+        let error = format!(
+            "{:#}",
+            encode_video(&empty, 1, rate, &output).err().unwrap()
+        );
         assert!(
             error.starts_with(&format!("cannot write the video {}: ", output.display())),
             "{error}"

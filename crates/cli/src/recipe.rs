@@ -20,7 +20,7 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
             "{} is frame {} of a clip, painted from the frames before it: rerun the clip with \
              `nst video`",
             args.image.display(),
-            video.frame
+            video.frame + 1
         );
     }
     let outputs = Outputs::image(output);

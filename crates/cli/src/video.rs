@@ -65,6 +65,15 @@ pub fn video(args: VideoArgs) -> Result<()> {
             .transpose()?,
         checkpoint_every: args.transfer.checkpoint_every,
     };
+    if let Some(input) = note.recipe.content.path.as_deref()
+        && input.is_dir()
+        && note.output.starts_with(input)
+    {
+        bail!(
+            "-o {}: the painted frames would go among the clip's own frames; give another folder",
+            args.output.display()
+        );
+    }
     check_outputs(&note)?;
     let mut clip = open_clip(clip_path)?;
     animation_rate(&note, &clip)?;
@@ -263,7 +272,18 @@ fn paint(
         let frame = frame?;
         count = index + 1;
         if index < skip {
+            if index + 1 == skip {
+                check_painted_from(&frame, &note.output.join(frame_name(skip)))?;
+            }
             continue;
+        }
+        if interrupted() {
+            bail!(
+                "interrupted before frame {}; {index} frames are in {}{}",
+                index + 1,
+                note.output.display(),
+                resume_hint(note)
+            );
         }
         bar.set_position(index as u64);
         let mut failure = None;
@@ -286,30 +306,31 @@ fn paint(
                 false => Control::Continue,
             }
         })?;
-        if let Some(error) = failure {
-            return Err(error);
-        }
         let Some(painted) = painted else {
             bar.finish_and_clear();
-            let hint = match &note.checkpoint {
-                Some(path) => format!("; `nst resume {}` continues it", path.display()),
-                None => String::new(),
-            };
             bail!(
-                "interrupted during frame {}; {index} frames are in {}{hint}",
+                "interrupted during frame {}; {index} frames are in {}{}",
                 index + 1,
-                note.output.display()
+                note.output.display(),
+                resume_hint(note)
             );
         };
         let mut recipe = note.recipe.clone();
         recipe.content.sha256 = sha256_pixels(&frame);
         recipe.video = Some(VideoFrame {
             frame: index,
-            video: painter.video().clone(),
+            video: painter.config().clone(),
         });
         let text = recipe.to_json()?;
         let path = note.output.join(frame_name(index + 1));
         nst::io::save_with_text(&painted, &path, &[(nst::recipe::PNG_KEY, text.as_str())])?;
+        if let Some(error) = failure {
+            bail!(
+                "{error:#}; frame {} was written to {}",
+                index + 1,
+                path.display()
+            );
+        }
         write_checkpoint(painter.checkpoint()?)?;
     }
     bar.finish_and_clear();
@@ -331,6 +352,30 @@ fn paint(
             .as_deref()
             .map_or(String::new(), |path| format!(" and {}", shown(path)))
     );
+    Ok(())
+}
+
+/// `; nst resume FILE continues it`, when the clip keeps a checkpoint.
+fn resume_hint(note: &VideoNote) -> String {
+    note.checkpoint.as_ref().map_or(String::new(), |path| {
+        format!("; `nst resume {}` continues it", path.display())
+    })
+}
+
+/// Checks, on resuming, that the last finished frame written to `painted` was painted from
+/// `frame`: a clip changed since is refused.
+fn check_painted_from(frame: &RgbImage, painted: &Path) -> Result<()> {
+    let recipe = Recipe::read(painted)?;
+    let actual = sha256_pixels(frame);
+    if recipe.content.sha256 != actual {
+        let clip = recipe.content.path.unwrap_or_default();
+        return Err(nst::Error::Changed {
+            path: clip,
+            actual,
+            expected: recipe.content.sha256,
+        }
+        .into());
+    }
     Ok(())
 }
 

@@ -104,7 +104,7 @@ fn a_gif_becomes_one_png_per_frame_with_its_recipe_and_an_animation() {
         "--rerun",
         s(&dir.path().join("x.png")),
     ]);
-    assert_one_line_error(&rerun, "is frame 1 of a clip");
+    assert_one_line_error(&rerun, "is frame 2 of a clip");
 }
 
 /// SIGKILL during the third frame, then `nst resume`: every frame and the animation are the
@@ -234,4 +234,8 @@ fn clips_that_cannot_be_painted_are_one_line_errors() {
     args.extend(["--content", s(&folder), "-o", s(&file)]);
     assert_one_line_error(&nst(&args), "not a folder");
     assert_one_line_error(&nst(&["video", "-o", s(&out)]), "needs --content CLIP");
+    let mut args = SMALL.to_vec();
+    let inside = folder.join("painted");
+    args.extend(["--content", s(&folder), "-o", s(&inside)]);
+    assert_one_line_error(&nst(&args), "among the clip's own frames");
 }

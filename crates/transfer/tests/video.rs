@@ -8,6 +8,7 @@ use common::asset_image;
 use image::RgbImage;
 use nst_transfer::{
     Control, Error, Preset, StyleTransfer, StyleTransferConfig, Term, VideoCheckpoint, VideoConfig,
+    VideoEvent,
 };
 
 /// The window's size, and its motion per frame: a camera panning over the photo by whole
@@ -180,4 +181,86 @@ fn frames_of_another_size_and_foreign_checkpoints_are_refused() {
         ..VideoConfig::default()
     };
     assert!(session.video(&[&style], invalid).is_err());
+}
+
+#[test]
+fn paint_clip_streams_frames_to_its_observer_and_stops_when_told() {
+    let frames = clip(3);
+    let session = common::session(config());
+    let style = style();
+    let video = VideoConfig {
+        frame_iterations: 2,
+        ..VideoConfig::default()
+    };
+    let mut painted = Vec::new();
+    let done = session
+        .paint_clip(frames.clone(), &[&style], video.clone(), |event| {
+            match event {
+                VideoEvent::Frame { index, image } => {
+                    assert_eq!(index, painted.len());
+                    painted.push(image.clone());
+                    if index == 1 {
+                        return Control::Stop;
+                    }
+                }
+                VideoEvent::Iteration(progress) => assert_eq!(progress.frame, painted.len()),
+            }
+            Control::Continue
+        })
+        .unwrap();
+    assert_eq!((done, painted.len()), (2, 2));
+    assert_eq!(painted, paint(&session, &frames[..2], video));
+
+    let normalized = Preset::Normalized
+        .builder()
+        .size(Some(SIZE.0))
+        .build()
+        .unwrap();
+    let error = common::session(normalized)
+        .video(&[&style], VideoConfig::default())
+        .unwrap_err();
+    assert!(error.to_string().contains("--weighting initial"), "{error}");
+}
+
+/// Coarse to fine for the first frame: a clip stopped in its last scale resumes to the same
+/// bytes (that scale shares the clip's style targets).
+#[test]
+fn a_clip_resumed_in_the_first_frames_last_scale_ends_on_the_same_bytes() {
+    let frames = clip(2);
+    let config = config()
+        .to_builder()
+        .iterations(4)
+        .multiscale(Some(nst_transfer::MultiScale {
+            start: 56,
+            factor: 2.0,
+            iterations_per_scale: Some(3),
+        }))
+        .build()
+        .unwrap();
+    let session = common::session(config);
+    let video = VideoConfig {
+        frame_iterations: 3,
+        ..VideoConfig::default()
+    };
+    let whole = paint(&session, &frames, video.clone());
+    let style = style();
+    let mut clip = session.video(&[&style], video).unwrap();
+    let mut kept = None;
+    let stopped = clip
+        .paint(&frames[0], |progress| {
+            if progress.progress.scale == 1 && progress.progress.iteration == 5 {
+                kept = Some(progress.checkpoint().unwrap().to_bytes().unwrap());
+                return Control::Stop;
+            }
+            Control::Continue
+        })
+        .unwrap();
+    assert!(stopped.is_none());
+    let checkpoint = VideoCheckpoint::from_bytes(&kept.unwrap()).unwrap();
+    assert_eq!(checkpoint.frames_done(), 0);
+    let mut resumed = session.resume_video(&[&style], &checkpoint).unwrap();
+    for (frame, expected) in frames.iter().zip(&whole) {
+        let painted = resumed.paint(frame, |_| Control::Continue).unwrap();
+        assert_eq!(painted.as_ref(), Some(expected));
+    }
 }

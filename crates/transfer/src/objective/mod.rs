@@ -59,6 +59,14 @@ pub(crate) struct Evaluation {
     pub dtype: Option<DType>,
 }
 
+/// The temporal term of a clip's frame: its weight, the previous painted frame warped to this
+/// one (`[1, 3, H, W]`, 0–255) and the per-pixel reliability of that warp (`[1, 1, H, W]`).
+pub(crate) struct Temporal {
+    pub weight: f64,
+    pub warped: Tensor<4>,
+    pub weights: Tensor<4>,
+}
+
 /// An image, its losses and the gradient of the objective there (without autodiff).
 pub(crate) struct Point {
     pub image: Tensor<4>,
@@ -152,14 +160,13 @@ impl Objective {
 
     /// The objective of another frame of a clip at the same size: the content term's
     /// targets from `content`, the style terms' shared with this objective (computed once
-    /// per clip), and with `temporal`, Ruder et al.'s temporal term towards the previous
-    /// painted frame `warped` (`[1, 3, H, W]`) with per-pixel `weights` (`[1, 1, H, W]`).
+    /// per clip), and with `temporal`, Ruder et al.'s temporal term.
     pub fn for_frame(
         &self,
         config: &StyleTransferConfig,
         vgg: &Vgg16,
         content: Tensor<4>,
-        temporal: Option<(f64, Tensor<4>, Tensor<4>)>,
+        temporal: Option<Temporal>,
     ) -> Result<Self, Error> {
         let mut terms: Vec<WeightedTerm> = self
             .terms
@@ -179,7 +186,12 @@ impl Objective {
                 _ => term.clone(),
             })
             .collect();
-        if let Some((weight, warped, weights)) = temporal {
+        if let Some(Temporal {
+            weight,
+            warped,
+            weights,
+        }) = temporal
+        {
             terms.push(WeightedTerm {
                 term: Term::Temporal,
                 weight,

@@ -142,7 +142,10 @@ impl VideoCheckpoint {
         let mut images = Vec::with_capacity(header.sizes.len());
         let mut at = 0usize;
         for &(w, h) in &header.sizes {
-            let length = 3 * w as usize * h as usize;
+            let length = (w as usize)
+                .checked_mul(h as usize)
+                .and_then(|n| n.checked_mul(3))
+                .ok_or_else(|| Error::checkpoint("is corrupt: an image is too large"))?;
             let image = pixels
                 .get(at..at.saturating_add(length))
                 .and_then(|raw| RgbImage::from_raw(w, h, raw.to_vec()));
@@ -150,7 +153,7 @@ impl VideoCheckpoint {
                 Some(image) => images.push(image),
                 None => return refuse("is corrupt: its images do not match their sizes"),
             }
-            at += length;
+            at = at.saturating_add(length);
         }
         if at != pixels.len() || header.styles > images.len() {
             return refuse("is corrupt: its images do not match their sizes");

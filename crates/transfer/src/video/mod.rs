@@ -5,6 +5,7 @@
 pub(crate) mod checkpoint;
 pub(crate) mod config;
 mod motion;
+pub(crate) mod observer;
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -13,14 +14,15 @@ use std::time::Instant;
 use image::RgbImage;
 use nst_vgg16::Vgg16;
 
-use crate::objective::Objective;
+use crate::objective::{Objective, Temporal};
 use crate::optim::iterate::{Clock, Scale, Start, optimise};
 use crate::prepare::pixels::{float_to_tensor, plane_to_tensor, to_tensor};
 use crate::prepare::{blend_weights, prepare, recolor};
-use crate::{Checkpoint, Control, Error, Progress, StyleTransfer};
+use crate::{Checkpoint, Control, Error, Progress, StyleTransfer, Weighting};
 use checkpoint::VideoCheckpoint;
 use config::VideoConfig;
 use motion::Motion;
+pub use observer::{FrameProgress, VideoEvent};
 
 /// A clip being painted by a session: give it the frames in order with
 /// [`paint`](Self::paint); it keeps only what the next frame needs (the previous frame and
@@ -81,47 +83,6 @@ pub(crate) struct Previous {
     pub painted: RgbImage,
 }
 
-/// What an observer of a clip learns after each iteration: the frame, and the iteration's
-/// [`Progress`] within it.
-pub struct FrameProgress<'a> {
-    /// The frame being painted, from 0.
-    pub frame: usize,
-    /// The iteration just finished, within the frame.
-    pub progress: &'a Progress<'a>,
-    checkpoint: &'a dyn Fn(Option<Checkpoint>) -> Result<VideoCheckpoint, Error>,
-}
-
-impl std::fmt::Debug for FrameProgress<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FrameProgress")
-            .field("frame", &self.frame)
-            .field("progress", &self.progress)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FrameProgress<'_> {
-    /// Everything the clip needs to continue after this iteration;
-    /// [`StyleTransfer::resume_video`] continues it.
-    pub fn checkpoint(&self) -> Result<VideoCheckpoint, Error> {
-        (self.checkpoint)(Some(self.progress.checkpoint()?))
-    }
-}
-
-/// What [`StyleTransfer::paint_clip`]'s observer is told.
-#[derive(Debug)]
-pub enum VideoEvent<'a> {
-    /// An iteration of a frame ended.
-    Iteration(&'a FrameProgress<'a>),
-    /// A frame is painted.
-    Frame {
-        /// The frame, from 0.
-        index: usize,
-        /// Its painted image.
-        image: &'a RgbImage,
-    },
-}
-
 impl StyleTransfer {
     /// Starts a clip painted in the style of `styles` (blended as in
     /// [`run_with`](Self::run_with)); `video` says how the frames after the first are
@@ -133,6 +94,15 @@ impl StyleTransfer {
     ) -> Result<VideoTransfer<'_>, Error> {
         video.validate()?;
         blend_weights(self.config(), styles.len())?;
+        if self.config().weighting() == Weighting::Normalized {
+            // Each frame starts on the warp, where the temporal term is 0: divided by its
+            // current value, it would pin every pixel there.
+            return Err(Error::Config(
+                "a clip's frames start where the temporal term is 0, which the normalized \
+                 weighting divides by: use the initial or raw weighting (--weighting initial)"
+                    .into(),
+            ));
+        }
         Ok(VideoTransfer {
             session: self,
             video,
@@ -158,6 +128,13 @@ impl StyleTransfer {
     ) -> Result<VideoTransfer<'_>, Error> {
         let mut clip = self.video(styles, checkpoint.video().clone())?;
         clip.clip = checkpoint.state(self.config())?;
+        let kept = clip.clip.styles.len();
+        if kept != 0 && kept != styles.len() {
+            return Err(Error::checkpoint(format!(
+                "was written for a clip painted after {kept} style images, not {}",
+                styles.len()
+            )));
+        }
         clip.current = checkpoint.current().cloned();
         Ok(clip)
     }
@@ -223,7 +200,7 @@ impl VideoTransfer<'_> {
     }
 
     /// How the frames after the first are painted.
-    pub fn video(&self) -> &VideoConfig {
+    pub fn config(&self) -> &VideoConfig {
         &self.video
     }
 
@@ -238,7 +215,9 @@ impl VideoTransfer<'_> {
     /// (take a checkpoint in the observer to continue it later). The first frame runs the
     /// session's configuration (all its scales); each later frame starts from the previous
     /// painted frame warped to it and runs the video configuration's iterations at the final
-    /// size with the temporal term. Every frame must have the first one's size.
+    /// size with the temporal term. Every frame must have the first one's working size (the
+    /// size it is resized to). Style masks stay where they are in the frame while the scene
+    /// moves.
     pub fn paint(
         &mut self,
         frame: &RgbImage,
@@ -251,7 +230,10 @@ impl VideoTransfer<'_> {
         let blend = blend_weights(config, originals.len())?;
         // The frame as the objective sees it (grey with luminance-only color preservation),
         // and the styles as the first frame recolors them.
-        let (working, recolored) = recolor(config.preserve_colors, frame, &originals)?;
+        let (working, recolored) = match self.clip.styles.is_empty() {
+            true => recolor(config.preserve_colors, frame, &originals)?,
+            false => recolor(config.preserve_colors, frame, &[])?,
+        };
         let recolored: Vec<&RgbImage> = recolored.iter().map(AsRef::as_ref).collect();
         let (working, prepared) = prepare(config, &working, &recolored, config.size)?;
         if self.clip.styles.is_empty() {
@@ -304,7 +286,11 @@ impl VideoTransfer<'_> {
                     config,
                     vgg,
                     content,
-                    Some((video.temporal_weight, warped.clone(), weights)),
+                    Some(Temporal {
+                        weight: video.temporal_weight,
+                        warped: warped.clone(),
+                        weights,
+                    }),
                 )?;
                 let mut clock = Clock {
                     start: Instant::now(),
