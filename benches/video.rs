@@ -8,7 +8,8 @@
 //! between each painted frame and the previous one moved by that motion, over the pixels both
 //! show. `NST_VIDEO_FRAMES` (30), `NST_VIDEO_SIZE` (384, the frames' longest side) and
 //! `NST_VIDEO_MODES` (`one-by-one,clip`; `clip` alone times the clip only) choose the run;
-//! `NST_VIDEO_TEMPORAL_WEIGHT` and `NST_VIDEO_FRAME_ITERATIONS` override the video defaults;
+//! `NST_VIDEO_TEMPORAL_WEIGHT`, `NST_VIDEO_FRAME_ITERATIONS` and `NST_VIDEO_RAMP_FRAMES` override
+//! the video defaults;
 //! `NST_VIDEO_GIF=FILE` also writes both painted clips side by side as a GIF.
 
 use std::process::ExitCode;
@@ -101,6 +102,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let video = VideoConfig {
         temporal_weight: var("NST_VIDEO_TEMPORAL_WEIGHT", defaults.temporal_weight)?,
         frame_iterations: var("NST_VIDEO_FRAME_ITERATIONS", defaults.frame_iterations)?,
+        ramp_frames: var("NST_VIDEO_RAMP_FRAMES", defaults.ramp_frames)?,
     };
 
     let mut runs: Vec<(&str, Painted)> = Vec::new();
@@ -130,11 +132,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!(
-        "{frames_count} frames of {}×{}, temporal weight {}, {} iterations per later frame\n",
+        "{frames_count} frames of {}×{}, temporal weight {}, {} iterations per later frame, \
+         ramp {} frames\n",
         frames[0].width(),
         frames[0].height(),
         video.temporal_weight,
-        video.frame_iterations
+        video.frame_iterations,
+        video.ramp_frames
     );
     println!(
         "| painted | flicker | first frame | later frames | content, style vs one by one (worst) |"

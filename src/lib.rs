@@ -2,7 +2,8 @@
 //!
 //! This crate is the one dependency an application needs: it re-exports the session and every
 //! type a run takes or returns, [`burn`] (whose [`Device`](burn::tensor::Device) and
-//! [`Tensor`](burn::tensor::Tensor) cross the API) and [`image`]; [`io`] reads images and
+//! [`Tensor`](burn::tensor::Tensor) cross the API) and [`image`], and [`flow`], the optical flow
+//! that clips are painted with; [`io`] reads images and clips and
 //! writes outputs (atomically to files, in place to pipes and devices), [`weights`] finds (and with the `fetch` feature downloads) the
 //! VGG-16 weights, [`recipe`] is what every output PNG carries, [`backend`] turns a user's
 //! choice into a device, and [`assets`] holds the default images. The library never starts a
@@ -37,6 +38,7 @@ pub mod weights;
 
 pub use burn;
 pub use image;
+pub use nst_flow as flow;
 pub use nst_losses as losses;
 pub use nst_transfer as transfer;
 pub use nst_vgg16 as vgg16;

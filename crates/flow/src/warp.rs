@@ -1,6 +1,6 @@
 //! Warping an image along a flow.
 
-use image::Rgb32FImage;
+use image::{ImageBuffer, Luma, Rgb32FImage};
 use rayon::prelude::*;
 
 use crate::plane::taps;
@@ -30,20 +30,42 @@ pub enum Border {
 /// [`warp`] with the given [`Border`].
 pub fn warp_with(image: &Rgb32FImage, flow: &Flow, border: Border) -> Result<Rgb32FImage, Error> {
     let (w, h) = image.dimensions();
+    check_size("warp: image and flow", (w, h), flow)?;
+    let out = warp_values::<3>(image.as_raw(), flow, border);
+    Ok(Rgb32FImage::from_raw(w, h, out).unwrap_or_else(|| Rgb32FImage::new(w, h)))
+}
+
+/// [`warp_with`] for one value per pixel (a mask, a weight).
+pub fn warp_plane(
+    plane: &ImageBuffer<Luma<f32>, Vec<f32>>,
+    flow: &Flow,
+    border: Border,
+) -> Result<ImageBuffer<Luma<f32>, Vec<f32>>, Error> {
+    let (w, h) = plane.dimensions();
+    check_size("warp: plane and flow", (w, h), flow)?;
+    let out = warp_values::<1>(plane.as_raw(), flow, border);
+    Ok(ImageBuffer::from_raw(w, h, out).unwrap_or_else(|| ImageBuffer::new(w, h)))
+}
+
+fn check_size(what: &'static str, (w, h): (u32, u32), flow: &Flow) -> Result<(), Error> {
     if (w, h) != (flow.width(), flow.height()) {
         return Err(Error::SizeMismatch {
-            what: "warp: image and flow",
+            what,
             left_width: w,
             left_height: h,
             right_width: flow.width(),
             right_height: flow.height(),
         });
     }
-    let (wu, hu) = (w as usize, h as usize);
-    let src: &[f32] = image.as_raw();
-    let mut out = vec![0.0f32; 3 * wu * hu];
+    Ok(())
+}
+
+/// The warp of `src`, `C` interleaved values per pixel of `flow`'s size.
+fn warp_values<const C: usize>(src: &[f32], flow: &Flow, border: Border) -> Vec<f32> {
+    let (wu, hu) = (flow.width() as usize, flow.height() as usize);
+    let mut out = vec![0.0f32; C * wu * hu];
     if wu > 0 && hu > 0 {
-        out.par_chunks_mut(3 * wu).enumerate().for_each(|(y, row)| {
+        out.par_chunks_mut(C * wu).enumerate().for_each(|(y, row)| {
             for x in 0..wu {
                 let k = y * wu + x;
                 let (sx, sy) = (x as f32 + flow.u()[k], y as f32 + flow.v()[k]);
@@ -53,16 +75,16 @@ pub fn warp_with(image: &Rgb32FImage, flow: &Flow, border: Border) -> Result<Rgb
                 };
                 let (x0, x1, fx) = taps(sx, wu);
                 let (y0, y1, fy) = taps(sy, hu);
-                for c in 0..3 {
-                    let p = |xx: usize, yy: usize| src[3 * (yy * wu + xx) + c];
+                for c in 0..C {
+                    let p = |xx: usize, yy: usize| src[C * (yy * wu + xx) + c];
                     let top = p(x0, y0) + fx * (p(x1, y0) - p(x0, y0));
                     let bottom = p(x0, y1) + fx * (p(x1, y1) - p(x0, y1));
-                    row[3 * x + c] = top + fy * (bottom - top);
+                    row[C * x + c] = top + fy * (bottom - top);
                 }
             }
         });
     }
-    Ok(Rgb32FImage::from_raw(w, h, out).unwrap_or_else(|| Rgb32FImage::new(w, h)))
+    out
 }
 
 /// `at` mirrored into `[0, n − 1]` about the border pixels' centres (once).

@@ -6,8 +6,10 @@
 //! [`StyleTransferConfig`] holds the recipe, as data; a [`StyleTransfer`] session runs it on
 //! a device with a model it loads once and shares (`Send + Sync`: one session serves many
 //! threads). The objective is a list of loss terms ([`Term`]), which [`Losses`] and
-//! [`Scores`] report by key. The crate takes and returns [`image::RgbImage`]s: reading files
-//! is the caller's business (the `nst` facade's `nst::io`).
+//! [`Scores`] report by key. [`VideoTransfer`] paints a clip's frames in order, each from the
+//! previous painted frame warped by the optical flow and held there by a temporal term (Ruder
+//! et al., 2016). The crate takes and returns [`image::RgbImage`]s: reading files is the
+//! caller's business (the `nst` facade's `nst::io`).
 //!
 //! ```no_run
 //! use nst_transfer::{Control, StyleTransfer, StyleTransferConfig, Term};

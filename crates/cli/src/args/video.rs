@@ -26,6 +26,11 @@ pub struct VideoArgs {
     /// previous painted frame warped to it [12].
     #[arg(long, value_name = "N")]
     pub frame_iterations: Option<usize>,
+    /// Frames over which the temporal term's hold on newly visible parts grows to full, so
+    /// that they are painted over that many frames first (1: held from their second frame)
+    /// [4].
+    #[arg(long, value_name = "N")]
+    pub ramp_frames: Option<usize>,
     /// Also write the painted clip as an animation at the input's frame rate: a GIF
     /// (`.gif`), an APNG (`.png`, `.apng`) or, through the ffmpeg command, a video (any
     /// other extension, e.g. `.mp4`).
@@ -44,6 +49,7 @@ impl VideoArgs {
         let video = VideoConfig {
             temporal_weight: self.temporal_weight.unwrap_or(defaults.temporal_weight),
             frame_iterations: self.frame_iterations.unwrap_or(defaults.frame_iterations),
+            ramp_frames: self.ramp_frames.unwrap_or(defaults.ramp_frames),
         };
         video.validate()?;
         Ok(video)

@@ -9,15 +9,18 @@ use std::fmt;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::objective::Point;
 use crate::optim::{Average, OptimizerState, Step};
+use crate::session::sections::Format;
 use crate::{Error, Losses, StyleTransferConfig};
 
-const MAGIC: &[u8; 8] = b"NSTCKPT1";
-/// What every version of the format starts with.
-const FAMILY: &[u8; 7] = b"NSTCKPT";
+/// `NSTCKPT1`: a header and the tensors' values.
+const FORMAT: Format = Format {
+    family: b"NSTCKPT",
+    magic: b"NSTCKPT1",
+    kind: "an nst checkpoint",
+};
 
 /// A run's state at the end of an iteration: taken with `Progress::checkpoint`, continued with
 /// `StyleTransfer::resume_with`.
@@ -123,44 +126,19 @@ impl Checkpoint {
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let header = serde_json::to_vec(&self.header)
             .map_err(|e| Error::checkpoint_from("cannot be encoded", e))?;
-        let values: usize = self.tensors.iter().map(|(_, v)| v.len()).sum();
-        let mut bytes = Vec::with_capacity(8 + 16 + header.len() + 4 * values + 32);
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&header);
-        bytes.extend_from_slice(&(4 * values as u64).to_le_bytes());
-        for (_, values) in &self.tensors {
-            bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
-        }
-        let hash = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&hash);
-        Ok(bytes)
+        let values: Vec<u8> = self
+            .tensors
+            .iter()
+            .flat_map(|(_, values)| values.iter().flat_map(|v| v.to_le_bytes()))
+            .collect();
+        Ok(FORMAT.write(&[&header, &values]))
     }
 
     /// Reads [`to_bytes`](Self::to_bytes)'s output; a file of another kind, a truncated
     /// or a corrupted one is refused.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let refuse = |reason: &str| Err(Error::checkpoint(reason));
-        if !bytes.starts_with(FAMILY) {
-            return refuse("is not an nst checkpoint");
-        }
-        if !bytes.starts_with(MAGIC) {
-            return refuse("was written in another format, by another version of nst");
-        }
-        let mut reader = Reader {
-            bytes,
-            at: MAGIC.len(),
-        };
-        let header = reader.section()?;
-        let payload = reader.section()?;
-        let hash_at = reader.at;
-        let hash = reader.take(32)?;
-        if reader.at != bytes.len() {
-            return refuse("is corrupt: bytes after its end");
-        }
-        if Sha256::digest(&bytes[..hash_at]).as_slice() != hash {
-            return refuse("is corrupt: its checksum does not match");
-        }
+        let [header, payload] = FORMAT.read(bytes)?;
         let header: Header =
             serde_json::from_slice(header).map_err(|e| Error::checkpoint_from("is corrupt", e))?;
         let mut values = payload
@@ -299,30 +277,4 @@ fn to_device(shape: &[usize], values: &[f32], device: &Device) -> Option<Tensor<
         TensorData::new(values.to_vec(), dims),
         device,
     ))
-}
-
-/// Reads length-prefixed sections.
-pub(crate) struct Reader<'a> {
-    pub bytes: &'a [u8],
-    pub at: usize,
-}
-
-impl<'a> Reader<'a> {
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&end| end <= self.bytes.len());
-        let end = end.ok_or_else(|| Error::checkpoint("is truncated"))?;
-        let taken = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(taken)
-    }
-
-    pub fn section(&mut self) -> Result<&'a [u8], Error> {
-        let length = self.take(8)?;
-        let length = u64::from_le_bytes(length.try_into().unwrap_or([0xff; 8]));
-        let length = usize::try_from(length).map_err(|_| Error::checkpoint("is truncated"))?;
-        self.take(length)
-    }
 }

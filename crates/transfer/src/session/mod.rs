@@ -6,6 +6,7 @@ pub(crate) mod checkpoint;
 pub(crate) mod memory;
 pub(crate) mod observer;
 pub(crate) mod score;
+pub(crate) mod sections;
 
 mod run;
 

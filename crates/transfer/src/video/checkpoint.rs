@@ -4,22 +4,27 @@
 //! The file is `NSTVIDE1`, the length and JSON of a header (the configurations, the frames
 //! finished, the caller's note and every image's size), the length and RGB bytes of the
 //! images (the style images as the clip's targets were computed from them, then the previous
-//! working frame and its painted result), the length and bytes of the current frame's
+//! working frame and its painted result), the length and `f32` values of the previous frame's
+//! pixels' ages, the length and bytes of the current frame's
 //! [`Checkpoint`] (empty between frames), then the SHA-256 of everything before it.
 
 use std::fmt;
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use super::motion::Plane;
 use super::{ClipState, Previous, VideoConfig};
-use crate::session::checkpoint::{Reader, fingerprint};
+use crate::session::checkpoint::fingerprint;
+use crate::session::sections::Format;
 use crate::{Checkpoint, Error, StyleTransferConfig};
 
-const MAGIC: &[u8; 8] = b"NSTVIDE1";
-/// What every version of the format starts with.
-const FAMILY: &[u8; 7] = b"NSTVIDE";
+/// `NSTVIDE1`: a header, the images' pixels and the current frame's checkpoint.
+const FORMAT: Format = Format {
+    family: b"NSTVIDE",
+    magic: b"NSTVIDE1",
+    kind: "a checkpoint of an nst clip",
+};
 
 /// A clip's state between two iterations or two frames: taken with
 /// [`FrameProgress::checkpoint`](super::FrameProgress::checkpoint) or
@@ -30,6 +35,8 @@ const FAMILY: &[u8; 7] = b"NSTVIDE";
 pub struct VideoCheckpoint {
     header: Header,
     images: Vec<RgbImage>,
+    /// The previous frame's pixels' ages (see [`Motion`](super::motion::Motion)).
+    age: Vec<f32>,
     current: Option<Checkpoint>,
 }
 
@@ -59,7 +66,7 @@ impl fmt::Debug for VideoCheckpoint {
 impl VideoCheckpoint {
     /// Whether `bytes` start like a clip's checkpoint (of any version).
     pub fn is_video(bytes: &[u8]) -> bool {
-        bytes.starts_with(FAMILY)
+        bytes.starts_with(FORMAT.family)
     }
 
     /// The frames finished; the clip continues with the frame of this index (from 0).
@@ -96,47 +103,25 @@ impl VideoCheckpoint {
             Some(checkpoint) => checkpoint.to_bytes()?,
             None => Vec::new(),
         };
-        let pixels: usize = self.images.iter().map(|i| i.as_raw().len()).sum();
-        let mut bytes = Vec::with_capacity(8 + 24 + header.len() + pixels + current.len() + 32);
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&header);
-        bytes.extend_from_slice(&(pixels as u64).to_le_bytes());
-        for image in &self.images {
-            bytes.extend_from_slice(image.as_raw());
-        }
-        bytes.extend_from_slice(&(current.len() as u64).to_le_bytes());
-        bytes.extend_from_slice(&current);
-        let hash = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&hash);
-        Ok(bytes)
+        let pixels: Vec<u8> = self
+            .images
+            .iter()
+            .flat_map(|i| i.as_raw())
+            .copied()
+            .collect();
+        let age: Vec<u8> = self.age.iter().flat_map(|a| a.to_le_bytes()).collect();
+        Ok(FORMAT.write(&[&header, &pixels, &age, &current]))
     }
 
     /// Reads [`to_bytes`](Self::to_bytes)'s output; a file of another kind, a truncated
     /// or a corrupted one is refused.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
         let refuse = |reason: &str| Err(Error::checkpoint(reason));
-        if !bytes.starts_with(FAMILY) {
-            return refuse("is not a checkpoint of an nst clip");
-        }
-        if !bytes.starts_with(MAGIC) {
-            return refuse("was written in another format, by another version of nst");
-        }
-        let mut reader = Reader {
-            bytes,
-            at: MAGIC.len(),
-        };
-        let header = reader.section()?;
-        let pixels = reader.section()?;
-        let current = reader.section()?;
-        let hash_at = reader.at;
-        let hash = reader.take(32)?;
-        if reader.at != bytes.len() {
-            return refuse("is corrupt: bytes after its end");
-        }
-        if Sha256::digest(&bytes[..hash_at]).as_slice() != hash {
-            return refuse("is corrupt: its checksum does not match");
-        }
+        let [header, pixels, age, current] = FORMAT.read(bytes)?;
+        let age: Vec<f32> = age
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         let header: Header =
             serde_json::from_slice(header).map_err(|e| Error::checkpoint_from("is corrupt", e))?;
         let mut images = Vec::with_capacity(header.sizes.len());
@@ -165,6 +150,7 @@ impl VideoCheckpoint {
         Ok(Self {
             header,
             images,
+            age,
             current,
         })
     }
@@ -178,8 +164,10 @@ impl VideoCheckpoint {
         current: Option<Checkpoint>,
     ) -> Result<Self, Error> {
         let mut images = clip.styles.clone();
+        let mut age = Vec::new();
         if let Some(previous) = &clip.previous {
             images.extend([previous.frame.clone(), previous.painted.clone()]);
+            age = previous.age.as_raw().clone();
         }
         Ok(Self {
             header: Header {
@@ -191,6 +179,7 @@ impl VideoCheckpoint {
                 sizes: images.iter().map(RgbImage::dimensions).collect(),
             },
             images,
+            age,
             current,
         })
     }
@@ -208,6 +197,8 @@ impl VideoCheckpoint {
             [frame, painted] => Some(Previous {
                 frame: frame.clone(),
                 painted: painted.clone(),
+                age: Plane::from_raw(frame.width(), frame.height(), self.age.clone())
+                    .ok_or_else(|| Error::checkpoint("is corrupt: its state is incomplete"))?,
             }),
             _ => return Err(Error::checkpoint("is corrupt: its state is incomplete")),
         };

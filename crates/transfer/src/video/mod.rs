@@ -21,7 +21,7 @@ use crate::prepare::{blend_weights, prepare, recolor};
 use crate::{Checkpoint, Control, Error, Progress, StyleTransfer, Weighting};
 use checkpoint::VideoCheckpoint;
 use config::VideoConfig;
-use motion::Motion;
+use motion::{Motion, Plane};
 pub use observer::{FrameProgress, VideoEvent};
 
 /// A clip being painted by a session: give it the frames in order with
@@ -81,6 +81,8 @@ pub(crate) struct ClipState {
 pub(crate) struct Previous {
     pub frame: RgbImage,
     pub painted: RgbImage,
+    /// For each pixel, the frames its content has been reliably in view.
+    pub age: Plane,
 }
 
 impl StyleTransfer {
@@ -268,17 +270,25 @@ impl VideoTransfer<'_> {
                 checkpoint: &capture,
             })
         };
-        let (painted, stopped) = match &clip.previous {
-            None => session.run_scales(
-                frame,
-                &originals,
-                current.as_ref(),
-                Some((vgg, targets)),
-                &mut tell,
-            )?,
+        let (painted, stopped, age) = match &clip.previous {
+            None => {
+                let (painted, stopped) = session.run_scales(
+                    frame,
+                    &originals,
+                    current.as_ref(),
+                    Some((vgg, targets)),
+                    &mut tell,
+                )?;
+                (painted, stopped, None)
+            }
             Some(previous) => {
                 let device = session.device();
-                let motion = Motion::between(&previous.frame, &working, &previous.painted)?;
+                let motion = Motion::between(
+                    &previous.frame,
+                    &working,
+                    &previous.painted,
+                    (&previous.age, video.ramp_frames),
+                )?;
                 let warped = float_to_tensor(&motion.warped, &device);
                 let weights = plane_to_tensor(&motion.weights, &device);
                 let content = to_tensor(&working, &device);
@@ -320,16 +330,19 @@ impl VideoTransfer<'_> {
                     index: (0, 1),
                     iterations: video.frame_iterations,
                 };
-                optimise(scale, start, &mut clock, &mut tell)?
+                let (painted, stopped) = optimise(scale, start, &mut clock, &mut tell)?;
+                (painted, stopped, Some(motion.age))
             }
         };
         if stopped {
             return Ok(None);
         }
         let output = session.finish(frame, painted.clone());
+        let age = age.unwrap_or_else(|| Motion::settled(&working, self.video.ramp_frames));
         self.clip.previous = Some(Previous {
             frame: working,
             painted,
+            age,
         });
         self.clip.frames_done += 1;
         Ok(Some(output))
