@@ -216,8 +216,9 @@ impl VideoTransfer<'_> {
     /// frame at the working size, or `None` when the observer stopped the frame part-way
     /// (take a checkpoint in the observer to continue it later). The first frame runs the
     /// session's configuration (all its scales); each later frame starts from the previous
-    /// painted frame warped to it and runs the video configuration's iterations at the final
-    /// size with the temporal term. Every frame must have the first one's working size (the
+    /// painted frame warped to it (where the warp is not reliable, from the frame's photo in
+    /// the painting's colors) and runs the video configuration's iterations at the final size
+    /// with the temporal term. Every frame must have the first one's working size (the
     /// size it is resized to). Style masks stay where they are in the frame while the scene
     /// moves.
     pub fn paint(
@@ -321,7 +322,7 @@ impl VideoTransfer<'_> {
                         objective.set_initial(resumed.initial.clone());
                         Start::Resumed(Box::new(resumed))
                     }
-                    None => Start::Image(Box::new(warped)),
+                    None => Start::Image(Box::new(float_to_tensor(&motion.start, &device))),
                 };
                 let scale = Scale {
                     config,

@@ -5,6 +5,7 @@ use image::{ImageBuffer, Luma, Rgb32FImage, RgbImage};
 use nst_flow::{Border, flow, reliability, warp_plane, warp_with};
 
 use crate::Error;
+use crate::prepare::luminance::match_colors;
 use crate::prepare::pixels::to_float;
 
 /// One value per pixel.
@@ -14,6 +15,9 @@ pub(crate) type Plane = ImageBuffer<Luma<f32>, Vec<f32>>;
 /// there, and how long each pixel has been reliably in view.
 pub(crate) struct Motion {
     pub warped: Rgb32FImage,
+    /// Where the frame's painting starts: the warp where it is reliable, the frame's photo
+    /// where it is not (what comes into view, or out from behind a moving object).
+    pub start: Rgb32FImage,
     /// Ruder et al.'s reliability (0 at occlusions, motion boundaries and where the motion
     /// leaves the frame), ramped up over a pixel's first frames in view.
     pub weights: Plane,
@@ -49,10 +53,19 @@ impl Motion {
             let held = (age.get_pixel(x, y)[0] / ramp).min(1.0);
             Luma([reliable.get_pixel(x, y)[0] * held])
         });
+        let warped = warp_with(&to_float(painted), &backward, Border::Clamp)?;
+        // The photo in the painting's colors.
+        let recolored = match_colors(frame, painted);
+        let start = Rgb32FImage::from_fn(frame.width(), frame.height(), |x, y| {
+            let c = reliable.get_pixel(x, y)[0];
+            let (w, f) = (warped.get_pixel(x, y), recolored.get_pixel(x, y));
+            image::Rgb(std::array::from_fn(|i| {
+                c * w[i] + (1.0 - c) * f32::from(f[i])
+            }))
+        });
         Ok(Self {
-            // Mirrored at the border: newly visible strips start from painted texture (the
-            // temporal term does not hold them: their weight is 0).
-            warped: warp_with(&to_float(painted), &backward, Border::Reflect)?,
+            warped,
+            start,
             weights,
             age,
         })
