@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         Some(args::Command::Bench(bench)) => bench::bench(bench),
         Some(args::Command::Recipe(recipe)) => recipe::recipe(recipe),
         Some(args::Command::Resume(args)) => resume::resume(args),
-        Some(args::Command::Video(args)) => video::video(args),
+        Some(args::Command::Video(args)) => video::video(*args),
         None => run::stylize(args.run),
     };
     match result {

@@ -1,6 +1,6 @@
 //! The `nst` binary as a user meets it: exit codes, one-line errors, outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use nst::image;

@@ -22,8 +22,7 @@ pub enum Border {
     #[default]
     Clamp,
     /// The image mirrored about its border (then clamped, for flows that leave it by more
-    /// than its size): newly visible strips show a mirror image of the texture inside, a
-    /// better start for repainting them than smeared border pixels.
+    /// than its size): newly visible strips show a mirror image of the texture inside.
     Reflect,
 }
 

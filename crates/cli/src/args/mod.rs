@@ -42,7 +42,7 @@ pub enum Command {
     /// Paint a clip (a folder of frames, a GIF, an APNG, or a video through ffmpeg) frame by
     /// frame, each starting from the previous painted frame warped by the optical flow and
     /// kept close to it by a temporal loss (Ruder et al., 2016).
-    Video(VideoArgs),
+    Video(Box<VideoArgs>),
 }
 
 /// Options of `nst resume`.
