@@ -44,12 +44,7 @@ fn warp_matches_the_reference() {
         ImageBuffer::from_raw(forward.width(), forward.height(), image).expect("size");
     let out = warp(&image, &forward).expect("same size");
     let want = floats(&value, "warped");
-    let worst = out
-        .as_raw()
-        .iter()
-        .zip(&want)
-        .map(|(&a, b)| (f64::from(a) - b).abs())
-        .fold(0.0, f64::max);
+    let worst = largest_difference(out.as_raw(), &want);
     assert!(worst < 1e-5, "largest difference {worst}");
 }
 
@@ -60,14 +55,18 @@ fn reliability_matches_the_reference() {
     let inverse = flow(&value, "inverse_u", "inverse_v");
     let c = reliability(&forward, &inverse).expect("same size");
     let want = floats(&value, "reliability");
-    let worst = c
-        .as_raw()
-        .iter()
-        .zip(&want)
-        .map(|(&a, b)| (f64::from(a) - b).abs())
-        .fold(0.0, f64::max);
+    let worst = largest_difference(c.as_raw(), &want);
     assert!(worst < 1e-5, "largest difference {worst}");
     // The fixture has every class: reliable, unreliable and in between.
     assert!(want.contains(&1.0) && want.contains(&0.0));
     assert!(want.iter().any(|&x| x > 0.05 && x < 0.95));
+}
+
+/// The largest absolute difference between our values and the reference's.
+fn largest_difference(ours: &[f32], reference: &[f64]) -> f64 {
+    assert_eq!(ours.len(), reference.len());
+    ours.iter()
+        .zip(reference)
+        .map(|(&a, b)| (f64::from(a) - b).abs())
+        .fold(0.0, f64::max)
 }
