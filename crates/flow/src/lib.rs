@@ -54,7 +54,7 @@ pub use flow::Flow;
 use image::RgbImage;
 pub use options::FlowOptions;
 pub use reliability::reliability;
-pub use warp::{Border, warp, warp_plane, warp_with};
+pub use warp::{warp, warp_plane};
 
 use crate::dis::{Level, PatchGrid, SearchSettings};
 use crate::plane::Plane;

@@ -12,37 +12,20 @@ use crate::{Error, Flow};
 /// With `flow` computed from frame t to frame t − 1, this brings frame t − 1's pixels (or its
 /// stylised result) to where they are in frame t.
 pub fn warp(image: &Rgb32FImage, flow: &Flow) -> Result<Rgb32FImage, Error> {
-    warp_with(image, flow, Border::Clamp)
-}
-
-/// What [`warp_with`] samples where `p + flow(p)` leaves the image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Border {
-    /// The nearest border pixel: newly visible strips repeat the border's pixels.
-    #[default]
-    Clamp,
-    /// The image mirrored about its border (then clamped, for flows that leave it by more
-    /// than its size): newly visible strips show a mirror image of the texture inside.
-    Reflect,
-}
-
-/// [`warp`] with the given [`Border`].
-pub fn warp_with(image: &Rgb32FImage, flow: &Flow, border: Border) -> Result<Rgb32FImage, Error> {
     let (w, h) = image.dimensions();
     check_size("warp: image and flow", (w, h), flow)?;
-    let out = warp_values::<3>(image.as_raw(), flow, border);
+    let out = warp_values::<3>(image.as_raw(), flow);
     Ok(Rgb32FImage::from_raw(w, h, out).unwrap_or_else(|| Rgb32FImage::new(w, h)))
 }
 
-/// [`warp_with`] for one value per pixel (a mask, a weight).
+/// [`warp`] for one value per pixel (a mask, a weight).
 pub fn warp_plane(
     plane: &ImageBuffer<Luma<f32>, Vec<f32>>,
     flow: &Flow,
-    border: Border,
 ) -> Result<ImageBuffer<Luma<f32>, Vec<f32>>, Error> {
     let (w, h) = plane.dimensions();
     check_size("warp: plane and flow", (w, h), flow)?;
-    let out = warp_values::<1>(plane.as_raw(), flow, border);
+    let out = warp_values::<1>(plane.as_raw(), flow);
     Ok(ImageBuffer::from_raw(w, h, out).unwrap_or_else(|| ImageBuffer::new(w, h)))
 }
 
@@ -60,20 +43,15 @@ fn check_size(what: &'static str, (w, h): (u32, u32), flow: &Flow) -> Result<(),
 }
 
 /// The warp of `src`, `C` interleaved values per pixel of `flow`'s size.
-fn warp_values<const C: usize>(src: &[f32], flow: &Flow, border: Border) -> Vec<f32> {
+fn warp_values<const C: usize>(src: &[f32], flow: &Flow) -> Vec<f32> {
     let (wu, hu) = (flow.width() as usize, flow.height() as usize);
     let mut out = vec![0.0f32; C * wu * hu];
     if wu > 0 && hu > 0 {
         out.par_chunks_mut(C * wu).enumerate().for_each(|(y, row)| {
             for x in 0..wu {
                 let k = y * wu + x;
-                let (sx, sy) = (x as f32 + flow.u()[k], y as f32 + flow.v()[k]);
-                let (sx, sy) = match border {
-                    Border::Clamp => (sx, sy),
-                    Border::Reflect => (reflect(sx, wu), reflect(sy, hu)),
-                };
-                let (x0, x1, fx) = taps(sx, wu);
-                let (y0, y1, fy) = taps(sy, hu);
+                let (x0, x1, fx) = taps(x as f32 + flow.u()[k], wu);
+                let (y0, y1, fy) = taps(y as f32 + flow.v()[k], hu);
                 for c in 0..C {
                     let p = |xx: usize, yy: usize| src[C * (yy * wu + xx) + c];
                     let top = p(x0, y0) + fx * (p(x1, y0) - p(x0, y0));
@@ -84,16 +62,4 @@ fn warp_values<const C: usize>(src: &[f32], flow: &Flow, border: Border) -> Vec<
         });
     }
     out
-}
-
-/// `at` mirrored into `[0, n − 1]` about the border pixels' centres (once).
-fn reflect(at: f32, n: usize) -> f32 {
-    let last = n.saturating_sub(1) as f32;
-    if at < 0.0 {
-        -at
-    } else if at > last {
-        2.0 * last - at
-    } else {
-        at
-    }
 }

@@ -2,7 +2,7 @@
 //! the next one, and where that warp can be trusted.
 
 use image::{ImageBuffer, Luma, Rgb32FImage, RgbImage};
-use nst_flow::{Border, flow, reliability, warp_plane, warp_with};
+use nst_flow::{flow, reliability, warp, warp_plane};
 
 use crate::Error;
 use crate::prepare::luminance::match_colors;
@@ -41,7 +41,7 @@ impl Motion {
         let backward = flow(frame, previous)?;
         let forward = flow(previous, frame)?;
         let reliable = reliability(&backward, &forward)?;
-        let carried = warp_plane(age, &backward, Border::Clamp)?;
+        let carried = warp_plane(age, &backward)?;
         let age = Plane::from_fn(reliable.width(), reliable.height(), |x, y| {
             match reliable.get_pixel(x, y)[0] >= 0.5 {
                 true => Luma([carried.get_pixel(x, y)[0] + 1.0]),
@@ -53,7 +53,7 @@ impl Motion {
             let held = (age.get_pixel(x, y)[0] / ramp).min(1.0);
             Luma([reliable.get_pixel(x, y)[0] * held])
         });
-        let warped = warp_with(&to_float(painted), &backward, Border::Clamp)?;
+        let warped = warp(&to_float(painted), &backward)?;
         // The photo in the painting's colors.
         let recolored = match_colors(frame, painted);
         let start = Rgb32FImage::from_fn(frame.width(), frame.height(), |x, y| {
