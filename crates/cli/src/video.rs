@@ -22,11 +22,18 @@ use crate::run::{catch_interrupts, interrupted};
 use crate::session::{fit_memory, load_session};
 
 /// What a clip's checkpoint notes besides the painting's state: the recipe of its frames
-/// (frame 0's), the clip and where the frames go.
+/// (frame 0's, which names the clip) and where the frames go.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VideoNote {
     pub recipe: Recipe,
+    pub outputs: ClipOutputs,
+}
+
+/// Where a clip's frames go, its animation, and its checkpoint (paths from the root).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipOutputs {
     pub output: PathBuf,
     pub animation: Option<PathBuf>,
     /// `--frame-rate`, as `25` or `30000/1001`.
@@ -46,14 +53,8 @@ pub fn video(args: VideoArgs) -> Result<()> {
     let absolute = |path: &Path| {
         std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
     };
-    let note = VideoNote {
-        recipe: Recipe {
-            content: Input {
-                path: Some(absolute(clip_path)?),
-                sha256: String::new(),
-            },
-            ..placeholder_recipe(config.clone())
-        },
+    let clip_path_absolute = absolute(clip_path)?;
+    let outputs = ClipOutputs {
         output: absolute(&args.output)?,
         animation: args.animation.as_deref().map(absolute).transpose()?,
         frame_rate: args.frame_rate.map(|rate| rate.to_string()),
@@ -65,18 +66,15 @@ pub fn video(args: VideoArgs) -> Result<()> {
             .transpose()?,
         checkpoint_every: args.transfer.checkpoint_every,
     };
-    if let Some(input) = note.recipe.content.path.as_deref()
-        && input.is_dir()
-        && note.output.starts_with(input)
-    {
+    if clip_path_absolute.is_dir() && outputs.output.starts_with(&clip_path_absolute) {
         bail!(
             "-o {}: the painted frames would go among the clip's own frames; give another folder",
             args.output.display()
         );
     }
-    check_outputs(&note)?;
+    check_outputs(&outputs)?;
     let mut clip = open_clip(clip_path)?;
-    animation_rate(&note, &clip)?;
+    animation_rate(&outputs, &clip)?;
     let first = first_frame(&mut clip, clip_path)?;
     let styles: Vec<Option<&Path>> = match model.style.as_slice() {
         [] => vec![None],
@@ -84,7 +82,7 @@ pub fn video(args: VideoArgs) -> Result<()> {
     };
     let masks: Vec<&Path> = model.style_mask.iter().map(PathBuf::as_path).collect();
     let source = Input {
-        path: note.recipe.content.path.clone(),
+        path: Some(clip_path_absolute),
         sha256: sha256_pixels(&first),
     };
     let max_bytes = model.max_image_mib << 20;
@@ -103,7 +101,7 @@ pub fn video(args: VideoArgs) -> Result<()> {
     let session = inputs.onto(session);
     let mut recipe = inputs.recipe(&session, backend)?;
     recipe.video = Some(VideoFrame { frame: 0, video });
-    let note = VideoNote { recipe, ..note };
+    let note = VideoNote { recipe, outputs };
     paint(&session, &inputs, first, clip, &note, None)
 }
 
@@ -114,7 +112,7 @@ pub fn resume(path: &Path, bytes: &[u8]) -> Result<()> {
     let note: VideoNote = serde_json::from_str(checkpoint.note())
         .map_err(|_| anyhow::anyhow!("the checkpoint holds no nst clip"))
         .with_context(refuse)?;
-    check_outputs(&note)?;
+    check_outputs(&note.outputs)?;
     let recipe = &note.recipe;
     let clip_path = recipe
         .content
@@ -159,17 +157,15 @@ pub fn resume(path: &Path, bytes: &[u8]) -> Result<()> {
         inputs = inputs.with_init_image(path, u64::MAX)?;
     }
     let session = inputs.onto(recipe_model(recipe, recipe.backend.parse()?)?);
-    let note = VideoNote {
-        checkpoint: Some(std::path::absolute(path)?),
-        ..note
-    };
+    let mut note = note;
+    note.outputs.checkpoint = Some(std::path::absolute(path)?);
     paint(&session, &inputs, first, clip, &note, Some(&checkpoint))
 }
 
 /// Refuses, before any work, outputs that cannot be written: the frames' folder, the
 /// animation (and its frame rate) and the checkpoint.
-fn check_outputs(note: &VideoNote) -> Result<()> {
-    let dir = &note.output;
+fn check_outputs(outputs: &ClipOutputs) -> Result<()> {
+    let dir = &outputs.output;
     if dir.exists() && !dir.is_dir() {
         bail!(
             "-o {}: not a folder; nst video writes one PNG per frame into a folder",
@@ -178,13 +174,13 @@ fn check_outputs(note: &VideoNote) -> Result<()> {
     }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("-o {}: cannot create the folder", dir.display()))?;
-    if let Some(animation) = &note.animation {
+    if let Some(animation) = &outputs.animation {
         nst::io::check_writable(animation).context("--animation")?;
     }
-    if let Some(rate) = &note.frame_rate {
+    if let Some(rate) = &outputs.frame_rate {
         rate.parse::<FrameRate>()?;
     }
-    if let Some(path) = &note.checkpoint {
+    if let Some(path) = &outputs.checkpoint {
         crate::checkpoints::check(path)?;
     }
     Ok(())
@@ -192,12 +188,12 @@ fn check_outputs(note: &VideoNote) -> Result<()> {
 
 /// The animation's frame rate: `--frame-rate`, else the clip's; an animation of a clip
 /// without one (a folder of frames) is refused.
-fn animation_rate(note: &VideoNote, clip: &ClipInput) -> Result<Option<FrameRate>> {
-    let rate = match &note.frame_rate {
+fn animation_rate(outputs: &ClipOutputs, clip: &ClipInput) -> Result<Option<FrameRate>> {
+    let rate = match &outputs.frame_rate {
         Some(rate) => Some(rate.parse::<FrameRate>()?),
         None => clip.rate,
     };
-    if let (Some(animation), None) = (&note.animation, rate) {
+    if let (Some(animation), None) = (&outputs.animation, rate) {
         bail!(
             "--animation {}: the clip has no frame rate (a folder of frames): give --frame-rate",
             animation.display()
@@ -211,26 +207,6 @@ fn first_frame(clip: &mut ClipInput, path: &Path) -> Result<RgbImage> {
     match clip.frames.next() {
         Some(frame) => frame,
         None => bail!("{} holds no frames", path.display()),
-    }
-}
-
-/// A recipe to be completed once the session is loaded.
-fn placeholder_recipe(config: nst::StyleTransferConfig) -> Recipe {
-    Recipe {
-        nst_version: env!("CARGO_PKG_VERSION").to_owned(),
-        config,
-        content: Input {
-            path: None,
-            sha256: String::new(),
-        },
-        styles: Vec::new(),
-        style_masks: Vec::new(),
-        init_image: None,
-        weights: None,
-        weights_sha256: String::new(),
-        tile: None,
-        backend: String::new(),
-        video: None,
     }
 }
 
@@ -248,11 +224,11 @@ fn paint(
     let Some(VideoFrame { video, .. }) = note.recipe.video.clone() else {
         bail!("the recipe of a clip has no video settings");
     };
-    let rate = animation_rate(note, &clip)?;
+    let rate = animation_rate(&note.outputs, &clip)?;
     catch_interrupts()?;
     let note_json = serde_json::to_string(note)?;
     let write_checkpoint = |checkpoint: VideoCheckpoint| -> Result<()> {
-        let Some(path) = &note.checkpoint else {
+        let Some(path) = &note.outputs.checkpoint else {
             return Ok(());
         };
         let bytes = checkpoint.with_note(note_json.clone()).to_bytes()?;
@@ -273,7 +249,7 @@ fn paint(
         count = index + 1;
         if index < skip {
             if index + 1 == skip {
-                check_painted_from(&frame, &note.output.join(frame_name(skip)))?;
+                check_painted_from(&frame, &note.outputs.output.join(frame_name(skip)))?;
             }
             continue;
         }
@@ -281,7 +257,7 @@ fn paint(
             bail!(
                 "interrupted before frame {}; {index} frames are in {}{}",
                 index + 1,
-                note.output.display(),
+                note.outputs.output.display(),
                 resume_hint(note)
             );
         }
@@ -291,8 +267,8 @@ fn paint(
             let iteration = progress.progress.iteration;
             bar.set_message(format!("frame {}: iteration {iteration}", index + 1));
             let stopping = interrupted();
-            if (stopping || iteration.is_multiple_of(note.checkpoint_every))
-                && note.checkpoint.is_some()
+            if (stopping || iteration.is_multiple_of(note.outputs.checkpoint_every))
+                && note.outputs.checkpoint.is_some()
                 && failure.is_none()
             {
                 failure = progress
@@ -311,7 +287,7 @@ fn paint(
             bail!(
                 "interrupted during frame {}; {index} frames are in {}{}",
                 index + 1,
-                note.output.display(),
+                note.outputs.output.display(),
                 resume_hint(note)
             );
         };
@@ -322,7 +298,7 @@ fn paint(
             video: painter.config().clone(),
         });
         let text = recipe.to_json()?;
-        let path = note.output.join(frame_name(index + 1));
+        let path = note.outputs.output.join(frame_name(index + 1));
         nst::io::save_with_text(&painted, &path, &[(nst::recipe::PNG_KEY, text.as_str())])?;
         if let Some(error) = failure {
             bail!(
@@ -340,15 +316,16 @@ fn paint(
              written for another clip"
         );
     }
-    if let (Some(animation), Some(rate)) = (&note.animation, rate) {
-        write_clip(&note.output, count, rate, animation).context("--animation")?;
+    if let (Some(animation), Some(rate)) = (&note.outputs.animation, rate) {
+        write_clip(&note.outputs.output, count, rate, animation).context("--animation")?;
     }
     let painted = count - skip;
     let per_frame = started.elapsed().as_secs_f64() / painted.max(1) as f64;
     eprintln!(
         "nst: wrote {count} frames to {} ({painted} painted, {per_frame:.1} s per frame){}",
-        note.output.display(),
-        note.animation
+        note.outputs.output.display(),
+        note.outputs
+            .animation
             .as_deref()
             .map_or(String::new(), |path| format!(" and {}", shown(path)))
     );
@@ -357,9 +334,12 @@ fn paint(
 
 /// `; nst resume FILE continues it`, when the clip keeps a checkpoint.
 fn resume_hint(note: &VideoNote) -> String {
-    note.checkpoint.as_ref().map_or(String::new(), |path| {
-        format!("; `nst resume {}` continues it", path.display())
-    })
+    note.outputs
+        .checkpoint
+        .as_ref()
+        .map_or(String::new(), |path| {
+            format!("; `nst resume {}` continues it", path.display())
+        })
 }
 
 /// Checks, on resuming, that the last finished frame written to `painted` was painted from
