@@ -142,6 +142,16 @@ pub enum Error {
     #[error("invalid frame rate `{0}` (expected frames per second: 25, 12.5 or 30000/1001)")]
     InvalidFrameRate(String),
 
+    /// An image could not be encoded in memory.
+    #[error("cannot encode the image as {format}")]
+    Encode {
+        /// The format.
+        format: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A PNG's text chunks could not be read.
     #[error("cannot read the PNG {}", path.display())]
     Png {

@@ -50,6 +50,11 @@ pub struct Recipe {
     /// ([`sha256_pixels`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video: Option<VideoFrame>,
+    /// The iteration the run stopped after, when it stopped before its last (Ctrl-C, a time
+    /// limit, Stop on `nst serve`'s page), counted over all scales as
+    /// [`Progress::iteration`](crate::Progress) counts; a rerun stops there too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_after: Option<usize>,
 }
 
 /// Where a frame of a clip stands in it.
@@ -97,13 +102,21 @@ impl Recipe {
             path: path.to_owned(),
             source,
         })?;
+        Recipe::from_png(std::io::BufReader::new(file), path)
+    }
+
+    /// Reads the recipe embedded in the PNG `png`, which errors call `name` (a path, or a
+    /// description such as `the uploaded PNG`).
+    pub fn from_png(
+        png: impl std::io::BufRead + std::io::Seek,
+        name: &Path,
+    ) -> Result<Recipe, Error> {
+        let path = name;
         let png_error = |source| Error::Png {
             path: path.to_owned(),
             source,
         };
-        let reader = png::Decoder::new(std::io::BufReader::new(file))
-            .read_info()
-            .map_err(png_error)?;
+        let reader = png::Decoder::new(png).read_info().map_err(png_error)?;
         let chunk = reader
             .info()
             .utf8_text

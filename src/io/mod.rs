@@ -25,6 +25,6 @@ pub use decode::{
 };
 
 pub use write::{
-    STDOUT, StreamKind, Target, check_writable, open_in_place, output_format, persist, save,
-    save_with_text, staging_file, write_atomic, write_output,
+    STDOUT, StreamKind, Target, check_writable, encode_with_text, open_in_place, output_format,
+    persist, save, save_with_text, staging_file, write_atomic, write_output,
 };

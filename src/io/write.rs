@@ -153,6 +153,19 @@ pub fn save_with_text(image: &RgbImage, path: &Path, text: &[(&str, &str)]) -> R
     write_output(path, |writer| writer.write_all(&bytes))
 }
 
+/// `image` encoded as `format`; a PNG also gets each `(keyword, text)` pair as an iTXt chunk,
+/// as [`save_with_text`] writes it.
+pub fn encode_with_text(
+    image: &RgbImage,
+    format: ImageFormat,
+    text: &[(&str, &str)],
+) -> Result<Vec<u8>, Error> {
+    encode(image, format, text).map_err(|source| Error::Encode {
+        format: format!("{format:?}"),
+        source,
+    })
+}
+
 /// Writes `path` with `write` by the [rule](crate::io): `write` receives a temporary file
 /// that then replaces the file, or the stream itself.
 pub fn write_output(

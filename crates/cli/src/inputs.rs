@@ -70,6 +70,7 @@ impl Inputs {
             tile: session.tile(),
             backend: backend.name().to_owned(),
             video: None,
+            stopped_after: None,
         })
     }
 }

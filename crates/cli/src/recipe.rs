@@ -5,7 +5,7 @@ use nst::{Backend, StyleTransfer, WeightsSource};
 use crate::args::RecipeArgs;
 use crate::inputs::{Inputs, load_images};
 use crate::outputs::Outputs;
-use crate::run::execute;
+use crate::run::{Run, execute};
 use crate::session::{fit_memory, load_session};
 
 /// `nst recipe IMAGE [--rerun OUTPUT]`: prints the recipe, or reruns it on the CPU.
@@ -28,7 +28,11 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
     let (session, inputs) = recipe_session(&recipe, Backend::Cpu)?;
     let session = fit_memory(session, inputs.content.dimensions(), Backend::Cpu, None)?;
     let rerun = inputs.recipe(&session, Backend::Cpu)?;
-    execute(&session, &inputs, &outputs, &rerun, Default::default())
+    let run = Run {
+        stop_after: recipe.stopped_after,
+        ..Default::default()
+    };
+    execute(&session, &inputs, &outputs, &rerun, run)
 }
 
 /// A session that reruns `recipe` on `backend`, and its inputs, checked against their

@@ -33,6 +33,7 @@ pub fn resume(args: ResumeArgs) -> Result<()> {
         checkpoints: Some(&checkpoints),
         resume: Some(&checkpoint),
         time_limit: None,
+        stop_after: None,
     };
     execute(&session, &inputs, &outputs, &note.recipe, run)
 }

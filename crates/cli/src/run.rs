@@ -63,6 +63,8 @@ pub struct Run<'a> {
     pub resume: Option<&'a Checkpoint>,
     /// Stop after the iteration that passes this much optimisation time.
     pub time_limit: Option<Duration>,
+    /// Stop after this iteration (a rerun of a recipe that stopped there).
+    pub stop_after: Option<usize>,
 }
 
 /// `nst [OPTIONS]`: runs a style transfer and writes the result.
@@ -124,6 +126,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
         checkpoints: checkpoints.as_ref(),
         resume: None,
         time_limit,
+        stop_after: None,
     };
     execute(&session, &inputs, &outputs, &recipe, run)
 }
@@ -169,8 +172,9 @@ pub fn execute(
         let out_of_time = run
             .time_limit
             .is_some_and(|limit| progress.elapsed >= limit);
+        let stop_after = run.stop_after.is_some_and(|n| progress.iteration >= n);
         // A run that stops here keeps its state, to be resumed.
-        let stopping = interrupted || out_of_time;
+        let stopping = interrupted || out_of_time || stop_after;
         if let Some(checkpoints) = run.checkpoints
             && let Err(error) = checkpoints.write(progress, stopping)
         {
@@ -187,6 +191,19 @@ pub fn execute(
         None => session.run_with(&inputs.content, &styles, observer),
     };
     bar.finish_and_clear();
+    // An image from a run that stopped early says where, so that a rerun stops there too.
+    let stopped_recipe;
+    let text = match done < total {
+        true => {
+            let stopped = Recipe {
+                stopped_after: Some(done),
+                ..recipe.clone()
+            };
+            stopped_recipe = stopped.to_json()?;
+            [(nst::recipe::PNG_KEY, stopped_recipe.as_str())]
+        }
+        false => text,
+    };
     let result = match result {
         Err(nst::transfer::Error::NonFinite {
             what,
