@@ -11,6 +11,7 @@ mod recipe;
 mod report;
 mod resume;
 mod run;
+mod serve;
 mod session;
 mod sheet;
 mod video;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Some(args::Command::Recipe(recipe)) => recipe::recipe(recipe),
         Some(args::Command::Resume(args)) => resume::resume(args),
         Some(args::Command::Video(args)) => video::video(*args),
+        Some(args::Command::Serve(args)) => serve::serve(args),
         None => run::stylize(args.run),
     };
     match result {

@@ -1129,5 +1129,10 @@ fn a_sliced_run_logs_its_term_and_reruns_to_identical_bytes() {
     assert!(limited.status.success(), "{stderr}");
     assert!(stderr.contains("1 iterations"), "{stderr}");
     assert!(dir.path().join("limited.png").exists());
+    // Its recipe says where it stopped, and a rerun stops there (a full rerun would differ).
+    let printed = nst(&["recipe", &path("limited.png")]);
+    let recipe: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    assert_eq!(recipe["stopped_after"], 1, "{recipe}");
+    assert_reruns_to_the_same_bytes(&path("limited.png"), &path("limited-again.png"));
     assert_one_line_error(&run(&["--time-limit", "0"]), "--time-limit");
 }

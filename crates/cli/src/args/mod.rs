@@ -2,6 +2,7 @@
 
 mod model;
 mod run;
+mod serve;
 mod video;
 
 use std::path::PathBuf;
@@ -14,7 +15,8 @@ use nst::{Backend, Layer, StyleTransferConfig};
 pub use model::ModelArgs;
 use model::style_layers;
 pub use model::weights_source;
-pub use run::RunArgs;
+pub use run::{RunArgs, TransferArgs};
+pub use serve::ServeArgs;
 pub use video::VideoArgs;
 
 /// Repaint a photo in the style of a painting (Gatys et al.), through a frozen VGG-16.
@@ -43,6 +45,9 @@ pub enum Command {
     /// frame, each starting from the previous painted frame warped by the optical flow and
     /// kept close to it by a temporal loss (Ruder et al., 2016).
     Video(Box<VideoArgs>),
+    /// Serve a web page to paint with on this machine: drop a photo and paintings, watch the
+    /// picture form, steer it, paint masks, download the result with its recipe.
+    Serve(ServeArgs),
 }
 
 /// Options of `nst resume`.

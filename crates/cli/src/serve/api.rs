@@ -1,0 +1,248 @@
+//! The server's routes: the page, and the JSON API it uses (see the page's `app.js`).
+
+use std::io::Cursor;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt as _;
+use nst::recipe::Recipe;
+use nst::transfer::Preset;
+use serde_json::{Value, json};
+
+use super::events::events;
+use super::options::options_of;
+use super::queue::{Full, UnknownJob};
+use super::work::{JobRequest, Work, one_line};
+use super::{Server, access, page};
+
+/// Every route, behind the access check.
+pub fn router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route("/", get(page::index))
+        .route("/app.js", get(page::script))
+        .route("/style.css", get(page::style))
+        .route("/api/info", get(info))
+        .route("/api/default/content.png", get(default_content))
+        .route("/api/default/style.jpg", get(default_style))
+        .route("/api/images", post(upload))
+        .route("/api/recipe", post(recipe))
+        .route("/api/jobs", post(submit))
+        .route("/api/jobs/{id}/events", get(follow))
+        .route("/api/jobs/{id}/stop", post(stop))
+        .route("/api/jobs/{id}/result.png", get(result))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page") })
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&server),
+            access::check,
+        ))
+        .with_state(server)
+}
+
+/// An error answer: a status and `{"error": "one line"}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    /// An answer with `status` and `message`.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
+/// Bad input, unless the error says otherwise (an unknown job, a full queue).
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        let status = if error.is::<UnknownJob>() {
+            StatusCode::NOT_FOUND
+        } else if error.is::<Full>() {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        Self::new(status, one_line(&error))
+    }
+}
+
+type Answer<T> = Result<T, ApiError>;
+
+/// `GET /api/info`: the server's device, limits and the presets' options.
+async fn info(State(server): State<Arc<Server>>) -> Json<Value> {
+    let presets: serde_json::Map<String, Value> = Preset::ALL
+        .into_iter()
+        .map(|preset| {
+            (
+                preset.name().to_owned(),
+                json!(options_of(&preset.config())),
+            )
+        })
+        .collect();
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "device": server.device,
+        "jobs": server.jobs,
+        "max_upload_mib": server.max_upload_bytes >> 20,
+        "max_image_mib": server.max_image_mib,
+        "presets": presets,
+    }))
+}
+
+async fn default_content() -> Response {
+    image_answer(
+        "image/png",
+        Bytes::from_static(nst::assets::CONTENT_PNG),
+        None,
+    )
+}
+
+async fn default_style() -> Response {
+    image_answer(
+        "image/jpeg",
+        Bytes::from_static(nst::assets::STYLE_JPEG),
+        None,
+    )
+}
+
+/// `POST /api/images`: checks an image and keeps it; answers its id and size.
+async fn upload(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Value>> {
+    let bytes = read_body(body, server.max_upload_bytes).await?;
+    let uploaded = blocking(move || server.uploads.add(&bytes)).await?;
+    Ok(Json(json!(uploaded)))
+}
+
+/// `POST /api/recipe`: the options of the recipe a PNG carries.
+async fn recipe(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Value>> {
+    let bytes = read_body(body, server.max_upload_bytes).await?;
+    let name = std::path::Path::new("the chosen PNG");
+    let recipe = Recipe::from_png(Cursor::new(bytes), name).map_err(anyhow::Error::from)?;
+    Ok(Json(json!({
+        "options": options_of(&recipe.config),
+        "styles": recipe.styles.len(),
+        "masks": !recipe.style_masks.is_empty(),
+        "init_image": recipe.init_image.is_some(),
+    })))
+}
+
+/// `POST /api/jobs`: checks a run and queues it; answers its id.
+async fn submit(State(server): State<Arc<Server>>, body: Body) -> Answer<Response> {
+    let bytes = read_body(body, server.max_upload_bytes).await?;
+    let request: JobRequest = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid run: {e}")))?;
+    let preparing = Arc::clone(&server);
+    let work = blocking(move || Work::prepare(request, &preparing)).await?;
+    let job = server.queue.submit(work).map_err(anyhow::Error::from)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": job.id.to_string() })),
+    )
+        .into_response())
+}
+
+/// `GET /api/jobs/{id}/events`: the job's server-sent events.
+async fn follow(State(server): State<Arc<Server>>, Path(id): Path<String>) -> Answer<Response> {
+    let job = server.queue.job(&id).map_err(anyhow::Error::from)?;
+    let stream = events(job, Arc::clone(&server.queue));
+    // A comment every second finds a closed tab soon (its job then stops).
+    let keep_alive = KeepAlive::new().interval(Duration::from_secs(1));
+    Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
+}
+
+/// `POST /api/jobs/{id}/stop`.
+async fn stop(State(server): State<Arc<Server>>, Path(id): Path<String>) -> Answer<Response> {
+    let job = server.queue.job(&id).map_err(anyhow::Error::from)?;
+    server.queue.stop(&job);
+    Ok((StatusCode::ACCEPTED, Json(json!({}))).into_response())
+}
+
+/// `GET /api/jobs/{id}/result.png`: the result with its recipe.
+async fn result(State(server): State<Arc<Server>>, Path(id): Path<String>) -> Answer<Response> {
+    let job = server.queue.job(&id).map_err(anyhow::Error::from)?;
+    let result =
+        job.state().result.clone().ok_or_else(|| {
+            ApiError::new(StatusCode::CONFLICT, format!("job {id} has no image yet"))
+        })?;
+    let png = Bytes::from(result.png.clone());
+    Ok(image_answer(
+        "image/png",
+        png,
+        Some(&format!("nst-{id}.png")),
+    ))
+}
+
+fn image_answer(kind: &'static str, bytes: Bytes, download: Option<&str>) -> Response {
+    let mut response = ([(header::CONTENT_TYPE, kind)], bytes).into_response();
+    if let Some(name) = download
+        && let Ok(value) = format!("attachment; filename=\"{name}\"").parse()
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// The body, refused with 413 beyond `limit` bytes. The rest of an oversized body is read
+/// and dropped (up to [`DRAIN`] more bytes), so that the browser gets the answer rather than
+/// a connection reset.
+async fn read_body(body: Body, limit: u64) -> Answer<Vec<u8>> {
+    let mut chunks = body.into_data_stream();
+    let (mut bytes, mut seen) = (Vec::new(), 0u64);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|error| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the upload: {error}"),
+            )
+        })?;
+        seen += chunk.len() as u64;
+        match seen <= limit {
+            true => bytes.extend_from_slice(&chunk),
+            false if seen <= limit + DRAIN => bytes = Vec::new(),
+            false => break,
+        }
+    }
+    if seen > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the upload is larger than the server's limit of {} MiB",
+                limit >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// How much of an oversized body is read and dropped before the connection is closed.
+const DRAIN: u64 = 256 << 20;
+
+/// Runs `work` (decoding, loading) on a thread for blocking work.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Answer<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(error) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the request failed: {error}"),
+        )),
+    }
+}

@@ -1,0 +1,235 @@
+//! What a job runs: prepared from the page's request before it is queued (so that bad
+//! options and images are answered at once), then run on a thread of its own, reporting to
+//! its [`Job`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use base64::Engine as _;
+use nst::image::{ImageFormat, RgbImage, codecs::jpeg::JpegEncoder};
+use nst::recipe::Recipe;
+use nst::{Control, Init, Progress, StyleTransfer};
+use serde_json::{Value, json};
+
+use super::Server;
+use super::job::{Job, JobResult, Outcome, Phase};
+use crate::inputs::{Inputs, load_images};
+use crate::session::fit_memory;
+
+/// The most paintings one run takes.
+pub const MAX_STYLES: usize = 8;
+
+/// Previews are sent at most this often (and always the last image).
+const PREVIEW_INTERVAL: Duration = Duration::from_millis(250);
+
+/// A run as the page asks for it (`POST /api/jobs`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobRequest {
+    /// An uploaded photo's id; none: the embedded photo.
+    #[serde(default)]
+    pub content: Option<String>,
+    /// Uploaded paintings' ids; a `null`: the embedded painting.
+    pub styles: Vec<Option<String>>,
+    /// None, or one uploaded mask per painting.
+    #[serde(default)]
+    pub masks: Vec<String>,
+    /// The command line's options by their long names (see [`super::options`]).
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// A job whose image this run starts from.
+    #[serde(default)]
+    pub continue_from: Option<String>,
+}
+
+/// A run, ready to start: the session, its inputs and the recipe its result carries.
+pub struct Work {
+    session: StyleTransfer,
+    inputs: Inputs,
+    recipe: Recipe,
+}
+
+impl Work {
+    /// Reads `request`'s options and images (uploads by their ids), and builds the session on
+    /// the server's shared model.
+    pub fn prepare(request: JobRequest, server: &Server) -> Result<Self> {
+        let JobRequest {
+            content,
+            styles,
+            masks,
+            options,
+            continue_from,
+        } = request;
+        if styles.is_empty() || styles.len() > MAX_STYLES {
+            bail!(
+                "a run takes 1 to {MAX_STYLES} paintings, not {}",
+                styles.len()
+            );
+        }
+        if !masks.is_empty() && masks.len() != styles.len() {
+            bail!(
+                "{} masks for {} paintings: give one per painting",
+                masks.len(),
+                styles.len()
+            );
+        }
+        let mut config = super::options::config(&options)?;
+        let uploads = &server.uploads;
+        let upload = |id: &String| uploads.path(id);
+        let content = content.as_ref().map(upload).transpose()?;
+        let styles = styles
+            .iter()
+            .map(|id| id.as_ref().map(upload).transpose())
+            .collect::<Result<Vec<Option<PathBuf>>>>()?;
+        let masks = masks.iter().map(upload).collect::<Result<Vec<_>>>()?;
+        let style_paths: Vec<_> = styles.iter().map(Option::as_deref).collect();
+        let mask_paths: Vec<_> = masks.iter().map(PathBuf::as_path).collect();
+        let max_bytes = server.max_image_mib << 20;
+        let mut inputs = load_images(content.as_deref(), &style_paths, &mask_paths, max_bytes)?;
+        if let Some(id) = continue_from {
+            let job = server.queue.job(&id)?;
+            let result = job.state().result.clone();
+            let result =
+                result.with_context(|| format!("job {id} has no image to continue from"))?;
+            let path = uploads.add_result(&result.image)?;
+            inputs = inputs.with_init_image(&path, max_bytes)?;
+            config = config.to_builder().init(Init::Image).build()?;
+        }
+        let session = StyleTransfer::with_model(config, server.model.clone())?
+            .with_weights(server.weights.clone());
+        let session = fit_memory(session, inputs.content.dimensions(), server.backend, None)?;
+        let session = inputs.onto(session);
+        let recipe = inputs.recipe(&session, server.backend)?;
+        Ok(Self {
+            session,
+            inputs,
+            recipe,
+        })
+    }
+
+    /// Runs on the calling thread, telling `job` each iteration's losses and a preview now and
+    /// then, until the end or until the job is asked to stop; then ends the job.
+    pub fn run(self, job: &Job) {
+        match self.execute(job) {
+            Ok((outcome, result)) => job.end(outcome, Some(result)),
+            Err(error) => job.end(Outcome::Failed(one_line(&error)), None),
+        }
+    }
+
+    fn execute(self, job: &Job) -> Result<(Outcome, JobResult)> {
+        let Work {
+            session,
+            inputs,
+            recipe,
+        } = self;
+        job.set_phase(Phase::Running {
+            iterations: session.config().iterations(),
+        });
+        let mut last_preview: Option<Instant> = None;
+        let (mut done, mut total) = (0, session.config().iterations());
+        let observer = |progress: &Progress<'_>| {
+            (done, total) = (progress.iteration, progress.iterations);
+            let due = last_preview.is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL);
+            // A preview that cannot be made is skipped: the run goes on.
+            let preview = due
+                .then(|| progress.image().ok())
+                .flatten()
+                .and_then(|image| preview_event(&image, progress.iteration).ok());
+            if preview.is_some() {
+                last_preview = Some(Instant::now());
+            }
+            let event = progress_event(progress);
+            job.update(|state| {
+                state.progress.push(event);
+                if let Some(preview) = preview {
+                    let number = state.preview.as_ref().map_or(1, |(n, _)| n + 1);
+                    state.preview = Some((number, preview.into()));
+                }
+            });
+            match job.stop_requested() {
+                true => Control::Stop,
+                false => Control::Continue,
+            }
+        };
+        let styles = inputs.styles();
+        let (image, failure) = match session.run_with(&inputs.content, &styles, observer) {
+            Ok(image) => (image, None),
+            Err(nst::transfer::Error::NonFinite {
+                what,
+                iteration,
+                value,
+                last_finite: Some(last),
+            }) => {
+                let message = format!(
+                    "the {what} became {value} at iteration {iteration} (try smaller weights or \
+                     step size); the last finite image is kept"
+                );
+                (last.0, Some(message))
+            }
+            Err(error) => return Err(error.into()),
+        };
+        // A stopped run's recipe says where it stopped, so that a rerun stops there too.
+        let recipe = Recipe {
+            stopped_after: (done < total).then_some(done),
+            ..recipe
+        };
+        let text = [(nst::recipe::PNG_KEY, recipe.to_json()?)];
+        let text = text.each_ref().map(|(key, value)| (*key, value.as_str()));
+        let png = nst::io::encode_with_text(&image, ImageFormat::Png, &text)?;
+        if let Ok(preview) = preview_event(&image, done) {
+            job.update(|state| {
+                let number = state.preview.as_ref().map_or(1, |(n, _)| n + 1);
+                state.preview = Some((number, preview.into()));
+            });
+        }
+        let outcome = match failure {
+            Some(message) => Outcome::Failed(message),
+            None if done < total && job.stop_requested() => Outcome::Stopped,
+            None => Outcome::Finished,
+        };
+        let result = JobResult {
+            image,
+            png,
+            iteration: done,
+            iterations: total,
+        };
+        Ok((outcome, result))
+    }
+}
+
+/// An error's chain on one line.
+pub fn one_line(error: &anyhow::Error) -> String {
+    format!("{error:#}").replace('\n', " ")
+}
+
+/// The `progress` event of an iteration.
+fn progress_event(progress: &Progress<'_>) -> Value {
+    let losses: serde_json::Map<String, Value> = progress
+        .losses
+        .terms
+        .iter()
+        .map(|(term, value)| (term.to_string(), json!(value)))
+        .collect();
+    json!({
+        "iteration": progress.iteration,
+        "iterations": progress.iterations,
+        "scale": progress.scale,
+        "scales": progress.scales,
+        "total": progress.losses.total,
+        "losses": losses,
+        "elapsed_s": progress.elapsed.as_secs_f64(),
+    })
+}
+
+/// The `preview` event of `image`: a JPEG as a data URL.
+fn preview_event(image: &RgbImage, iteration: usize) -> Result<Value> {
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, 85).encode_image(image)?;
+    let data = base64::engine::general_purpose::STANDARD.encode(&jpeg);
+    Ok(json!({
+        "iteration": iteration,
+        "image": format!("data:image/jpeg;base64,{data}"),
+    }))
+}
