@@ -16,6 +16,9 @@ use crate::{Error, StyleTransferConfig, VideoConfig};
 /// The PNG text chunk (iTXt) that holds the recipe, as JSON.
 pub const PNG_KEY: &str = "nst:recipe";
 
+/// The longest recipe read from a PNG, in bytes.
+const MAX_RECIPE_BYTES: usize = 1 << 20;
+
 /// Everything a run depended on.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,6 +82,15 @@ pub struct Input {
 }
 
 impl Recipe {
+    /// This recipe, for the image of a run that stopped after iteration `done` of `total`:
+    /// [`stopped_after`](Self::stopped_after) is set when `done < total`.
+    pub fn stopped_at(&self, done: usize, total: usize) -> Recipe {
+        Recipe {
+            stopped_after: (done < total).then_some(done),
+            ..self.clone()
+        }
+    }
+
     /// The recipe as pretty JSON.
     pub fn to_json(&self) -> Result<String, Error> {
         serde_json::to_string_pretty(self).map_err(|source| Error::InvalidRecipe {
@@ -105,24 +117,28 @@ impl Recipe {
         Recipe::from_png(std::io::BufReader::new(file), path)
     }
 
-    /// Reads the recipe embedded in the PNG `png`, which errors call `name` (a path, or a
-    /// description such as `the uploaded PNG`).
+    /// Reads the recipe embedded in the PNG `png`, which errors call `path` (its file, or a
+    /// name such as `upload.png`).
     pub fn from_png(
         png: impl std::io::BufRead + std::io::Seek,
-        name: &Path,
+        path: &Path,
     ) -> Result<Recipe, Error> {
-        let path = name;
         let png_error = |source| Error::Png {
             path: path.to_owned(),
             source,
         };
         let reader = png::Decoder::new(png).read_info().map_err(png_error)?;
-        let chunk = reader
+        let mut chunk = reader
             .info()
             .utf8_text
             .iter()
             .find(|chunk| chunk.keyword == PNG_KEY)
-            .ok_or_else(|| Error::NoRecipe(path.to_owned()))?;
+            .ok_or_else(|| Error::NoRecipe(path.to_owned()))?
+            .clone();
+        // A compressed chunk could inflate to any size: a recipe is a few KiB.
+        chunk
+            .decompress_text_with_limit(MAX_RECIPE_BYTES)
+            .map_err(png_error)?;
         let text = chunk.get_text().map_err(png_error)?;
         Recipe::from_json(&text).map_err(|source| Error::InvalidRecipe {
             where_: format!("in {}", path.display()),

@@ -192,18 +192,8 @@ pub fn execute(
     };
     bar.finish_and_clear();
     // An image from a run that stopped early says where, so that a rerun stops there too.
-    let stopped_recipe;
-    let text = match done < total {
-        true => {
-            let stopped = Recipe {
-                stopped_after: Some(done),
-                ..recipe.clone()
-            };
-            stopped_recipe = stopped.to_json()?;
-            [(nst::recipe::PNG_KEY, stopped_recipe.as_str())]
-        }
-        false => text,
-    };
+    let recipe_json = recipe.stopped_at(done, total).to_json()?;
+    let text = [(nst::recipe::PNG_KEY, recipe_json.as_str())];
     let result = match result {
         Err(nst::transfer::Error::NonFinite {
             what,

@@ -16,20 +16,20 @@ pub struct ServeArgs {
     #[arg(long)]
     pub open: bool,
     /// Every request must carry this token (`Authorization: Bearer TOKEN` or `?token=TOKEN`;
-    /// the printed address carries it).
+    /// the printed address carries it): letters, digits and `._~-`.
     #[arg(long, value_name = "TOKEN", conflicts_with = "generate_token")]
     pub token: Option<String>,
     /// Generate a random token (printed in the page's address).
     #[arg(long)]
     pub generate_token: bool,
     /// Runs at once; later runs wait in a queue (the page shows their place).
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
     /// The largest request body (an uploaded image), in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    #[arg(long, value_name = "MIB", default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_upload_mib: u64,
     /// The most memory one decoded image may take, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = nst::io::MAX_DECODED_BYTES >> 20)]
+    #[arg(long, value_name = "MIB", default_value_t = nst::io::MAX_DECODED_BYTES >> 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_image_mib: u64,
     /// Folder that keeps the uploaded images, named by their SHA-256, so that the recipes of
     /// the results name them (default: `uploads` in the weights' cache folder).
@@ -49,7 +49,11 @@ impl ServeArgs {
     /// beyond the loopback interface without one is refused.
     pub fn token(&self) -> Result<Option<String>> {
         let token = match (&self.token, self.generate_token) {
-            (Some(token), _) if token.trim().is_empty() => bail!("--token must not be empty"),
+            (Some(token), _) if token.is_empty() || !token.bytes().all(url_safe) => {
+                bail!(
+                    "--token: use letters, digits and . _ ~ - only (it goes into the page's address)"
+                )
+            }
             (Some(token), _) => Some(token.clone()),
             (None, true) => {
                 let mut bytes = [0u8; 16];
@@ -66,12 +70,11 @@ impl ServeArgs {
                 self.listen
             );
         }
-        if self.jobs == 0 {
-            bail!("--jobs must be at least 1");
-        }
-        if self.max_upload_mib == 0 {
-            bail!("--max-upload-mib must be at least 1");
-        }
         Ok(token)
     }
+}
+
+/// A byte that stands for itself in a URL's query.
+fn url_safe(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"._~-".contains(&byte)
 }

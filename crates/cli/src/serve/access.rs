@@ -27,7 +27,7 @@ pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Ne
         // style sheet without the page's query.
         Some(_) if PUBLIC.contains(&request.uri().path()) => true,
         Some(token) => carries(&request, token),
-        None => local_host(headers) && same_origin(headers),
+        None => local_host(headers) && same_origin(headers) && !cross_site(headers),
     };
     match (allowed, &server.token) {
         (true, _) => next.run(request).await,
@@ -95,6 +95,13 @@ fn same_origin(headers: &HeaderMap) -> bool {
     }
 }
 
+/// Whether the browser says the request comes from another site (`Sec-Fetch-Site`), as an
+/// image or a script of a foreign page would, without an `Origin`.
+fn cross_site(headers: &HeaderMap) -> bool {
+    let site = headers.get("sec-fetch-site").and_then(|h| h.to_str().ok());
+    matches!(site, Some("cross-site" | "same-site"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +141,13 @@ mod tests {
             (header::ORIGIN, "http://evil.example"),
         ];
         assert!(!same_origin(&headers(&foreign)));
+        let embedded = [(
+            header::HeaderName::from_static("sec-fetch-site"),
+            "cross-site",
+        )];
+        assert!(cross_site(&headers(&embedded)));
+        let typed = [(header::HeaderName::from_static("sec-fetch-site"), "none")];
+        assert!(!cross_site(&headers(&typed)));
     }
 
     #[test]

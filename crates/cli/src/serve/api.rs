@@ -17,10 +17,10 @@ use nst::transfer::Preset;
 use serde_json::{Value, json};
 
 use super::events::events;
+use super::jobs::{Full, UnknownJob};
 use super::options::options_of;
-use super::queue::{Full, UnknownJob};
-use super::work::{JobRequest, Work, one_line};
-use super::{Server, access, page};
+use super::work::{JobRequest, NoImage, Work};
+use super::{Server, access, one_line, page};
 
 /// Every route, behind the access check.
 pub fn router(server: Arc<Server>) -> Router {
@@ -38,6 +38,12 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/jobs/{id}/stop", post(stop))
         .route("/api/jobs/{id}/result.png", get(result))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this address does not take that method",
+            )
+        })
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&server),
             access::check,
@@ -68,13 +74,16 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Bad input, unless the error says otherwise (an unknown job, a full queue).
+/// Bad input, unless the error says otherwise (an unknown job, a full queue, a job without
+/// an image).
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
         let status = if error.is::<UnknownJob>() {
             StatusCode::NOT_FOUND
         } else if error.is::<Full>() {
             StatusCode::SERVICE_UNAVAILABLE
+        } else if error.is::<NoImage>() {
+            StatusCode::CONFLICT
         } else {
             StatusCode::BAD_REQUEST
         };
@@ -98,9 +107,9 @@ async fn info(State(server): State<Arc<Server>>) -> Json<Value> {
     Json(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "device": server.device,
-        "jobs": server.jobs,
+        "jobs": server.jobs.limit(),
         "max_upload_mib": server.max_upload_bytes >> 20,
-        "max_image_mib": server.max_image_mib,
+        "max_image_mib": server.max_image_bytes >> 20,
         "presets": presets,
     }))
 }
@@ -124,15 +133,19 @@ async fn default_style() -> Response {
 /// `POST /api/images`: checks an image and keeps it; answers its id and size.
 async fn upload(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Value>> {
     let bytes = read_body(body, server.max_upload_bytes).await?;
-    let uploaded = blocking(move || server.uploads.add(&bytes)).await?;
+    let decoding = Arc::clone(&server);
+    let uploaded = blocking(&server, move || decoding.uploads.add(&bytes)).await?;
     Ok(Json(json!(uploaded)))
 }
 
 /// `POST /api/recipe`: the options of the recipe a PNG carries.
 async fn recipe(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Value>> {
     let bytes = read_body(body, server.max_upload_bytes).await?;
-    let name = std::path::Path::new("the chosen PNG");
-    let recipe = Recipe::from_png(Cursor::new(bytes), name).map_err(anyhow::Error::from)?;
+    let name = std::path::Path::new("upload.png");
+    let recipe = blocking(&server, move || {
+        Ok(Recipe::from_png(Cursor::new(bytes), name)?)
+    })
+    .await?;
     Ok(Json(json!({
         "options": options_of(&recipe.config),
         "styles": recipe.styles.len(),
@@ -143,12 +156,14 @@ async fn recipe(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Va
 
 /// `POST /api/jobs`: checks a run and queues it; answers its id.
 async fn submit(State(server): State<Arc<Server>>, body: Body) -> Answer<Response> {
-    let bytes = read_body(body, server.max_upload_bytes).await?;
+    let bytes = read_body(body, MAX_RUN_BYTES).await?;
     let request: JobRequest = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid run: {e}")))?;
+    server.jobs.check_room().map_err(anyhow::Error::from)?;
     let preparing = Arc::clone(&server);
-    let work = blocking(move || Work::prepare(request, &preparing)).await?;
-    let job = server.queue.submit(work).map_err(anyhow::Error::from)?;
+    let work = blocking(&server, move || Work::prepare(request, &preparing)).await?;
+    let job = server.jobs.submit(work).map_err(anyhow::Error::from)?;
+    server.jobs.stop_unless_followed(&job);
     Ok((
         StatusCode::CREATED,
         Json(json!({ "id": job.id.to_string() })),
@@ -158,8 +173,8 @@ async fn submit(State(server): State<Arc<Server>>, body: Body) -> Answer<Respons
 
 /// `GET /api/jobs/{id}/events`: the job's server-sent events.
 async fn follow(State(server): State<Arc<Server>>, Path(id): Path<String>) -> Answer<Response> {
-    let job = server.queue.job(&id).map_err(anyhow::Error::from)?;
-    let stream = events(job, Arc::clone(&server.queue));
+    let job = server.jobs.job(&id).map_err(anyhow::Error::from)?;
+    let stream = events(job, Arc::clone(&server.jobs));
     // A comment every second finds a closed tab soon (its job then stops).
     let keep_alive = KeepAlive::new().interval(Duration::from_secs(1));
     Ok(Sse::new(stream).keep_alive(keep_alive).into_response())
@@ -167,19 +182,19 @@ async fn follow(State(server): State<Arc<Server>>, Path(id): Path<String>) -> An
 
 /// `POST /api/jobs/{id}/stop`.
 async fn stop(State(server): State<Arc<Server>>, Path(id): Path<String>) -> Answer<Response> {
-    let job = server.queue.job(&id).map_err(anyhow::Error::from)?;
-    server.queue.stop(&job);
+    let job = server.jobs.job(&id).map_err(anyhow::Error::from)?;
+    server.jobs.stop(&job);
     Ok((StatusCode::ACCEPTED, Json(json!({}))).into_response())
 }
 
 /// `GET /api/jobs/{id}/result.png`: the result with its recipe.
 async fn result(State(server): State<Arc<Server>>, Path(id): Path<String>) -> Answer<Response> {
-    let job = server.queue.job(&id).map_err(anyhow::Error::from)?;
+    let job = server.jobs.job(&id).map_err(anyhow::Error::from)?;
     let result =
         job.state().result.clone().ok_or_else(|| {
             ApiError::new(StatusCode::CONFLICT, format!("job {id} has no image yet"))
         })?;
-    let png = Bytes::from(result.png.clone());
+    let png = result.png.clone();
     Ok(image_answer(
         "image/png",
         png,
@@ -234,10 +249,19 @@ async fn read_body(body: Body, limit: u64) -> Answer<Vec<u8>> {
 /// How much of an oversized body is read and dropped before the connection is closed.
 const DRAIN: u64 = 256 << 20;
 
-/// Runs `work` (decoding, loading) on a thread for blocking work.
+/// The largest run request (`POST /api/jobs`), in bytes: ids and options.
+const MAX_RUN_BYTES: u64 = 64 << 10;
+
+/// Runs `work` (decoding, preparing a run) on a thread for blocking work, at most
+/// [`Server::decoders`] at once, so that many uploads at once cannot take all the memory.
 async fn blocking<T: Send + 'static>(
+    server: &Server,
     work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> Answer<T> {
+    let _permit =
+        server.decoders.acquire().await.map_err(|_| {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping")
+        })?;
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(ApiError::from),
         Err(error) => Err(ApiError::new(

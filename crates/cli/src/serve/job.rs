@@ -11,8 +11,10 @@ use tokio::sync::watch;
 /// Where a job is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
-    /// Waiting; 1 is next.
-    Queued { position: usize },
+    /// Submitted, not yet placed in the queue or started.
+    Submitted,
+    /// Waiting; place 1 is next.
+    Queued { place: usize },
     /// Optimising.
     Running { iterations: usize },
     /// Ended.
@@ -27,14 +29,15 @@ pub enum Outcome {
     /// It was stopped (by the page, or because its last page closed), with or without an
     /// image so far.
     Stopped,
-    /// It failed with this one-line message.
+    /// It failed with this one-line message (and may have an image: the last finite one of a
+    /// run whose loss became infinite).
     Failed(String),
 }
 
-/// A finished or stopped job's image, and that image as a PNG carrying its recipe.
+/// An ended job's image, and that image as a PNG carrying its recipe.
 pub struct JobResult {
     pub image: RgbImage,
-    pub png: Vec<u8>,
+    pub png: axum::body::Bytes,
     pub iteration: usize,
     pub iterations: usize,
 }
@@ -46,8 +49,8 @@ pub struct JobState {
     pub phase_changes: u64,
     /// One `progress` event per iteration so far, in order.
     pub progress: Vec<Value>,
-    /// The latest preview: its number (from 1) and event.
-    pub preview: Option<(u64, Arc<Value>)>,
+    /// The latest preview: its number (from 1) and its event's data (JSON).
+    pub preview: Option<(u64, Arc<str>)>,
     pub result: Option<Arc<JobResult>>,
 }
 
@@ -67,7 +70,7 @@ impl Job {
         Self {
             id,
             state: Mutex::new(JobState {
-                phase: Phase::Queued { position: 0 },
+                phase: Phase::Submitted,
                 phase_changes: 0,
                 progress: Vec::new(),
                 preview: None,
@@ -139,5 +142,18 @@ impl Job {
     /// An event stream closed; returns whether it was the last.
     pub fn unfollow(&self) -> bool {
         self.followers.fetch_sub(1, Ordering::SeqCst) == 1
+    }
+
+    /// Whether an event stream follows the job.
+    pub fn followed(&self) -> bool {
+        self.followers.load(Ordering::SeqCst) > 0
+    }
+
+    /// Makes `event` (a preview's data) the latest preview.
+    pub fn set_preview(&self, event: &Value) {
+        self.update(|state| {
+            let number = state.preview.as_ref().map_or(1, |(n, _)| n + 1);
+            state.preview = Some((number, event.to_string().into()));
+        });
     }
 }

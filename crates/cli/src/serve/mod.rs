@@ -7,9 +7,9 @@ mod access;
 mod api;
 mod events;
 mod job;
+mod jobs;
 mod options;
 mod page;
-mod queue;
 mod uploads;
 mod work;
 
@@ -23,11 +23,14 @@ use nst::{Backend, StyleTransfer, WeightsSource};
 
 use crate::args::{ServeArgs, weights_source};
 use crate::session::{fetch_default_weights, open_backend};
-use queue::Queue;
+use jobs::Jobs;
 use uploads::Uploads;
 
 /// Runs that may wait in the queue; more are refused (503) until one starts.
 const MAX_WAITING: usize = 16;
+
+/// Images decoded (or runs prepared) at once.
+const DECODERS: usize = 2;
 
 /// What every request shares: the model, the uploads, the jobs and the limits.
 pub struct Server {
@@ -36,11 +39,12 @@ pub struct Server {
     device: String,
     weights: WeightsSource,
     uploads: Uploads,
-    queue: Arc<Queue>,
+    jobs: Arc<Jobs>,
     token: Option<String>,
-    jobs: usize,
+    /// Permits to decode images (uploads, a run's inputs), which take memory.
+    decoders: tokio::sync::Semaphore,
     max_upload_bytes: u64,
-    max_image_mib: u64,
+    max_image_bytes: u64,
 }
 
 /// `nst serve`: loads the model, then serves the page until the process is stopped.
@@ -53,6 +57,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         .with_device(selected.device.clone())
         .with_weights(weights.clone())
         .model()?;
+    let max_image_bytes = mebibytes(args.max_image_mib, "--max-image-mib")?;
     let folder = match &args.uploads {
         Some(folder) => folder.clone(),
         None => nst::weights::cache_dir()?.join("uploads"),
@@ -62,12 +67,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         backend: selected.backend,
         device: selected.to_string(),
         weights,
-        uploads: Uploads::new(folder, args.max_image_mib << 20)?,
-        queue: Queue::new(args.jobs, MAX_WAITING),
+        uploads: Uploads::new(folder, max_image_bytes)?,
+        jobs: Jobs::new(args.jobs.into(), MAX_WAITING),
         token,
-        jobs: args.jobs,
-        max_upload_bytes: args.max_upload_mib << 20,
-        max_image_mib: args.max_image_mib,
+        decoders: tokio::sync::Semaphore::new(DECODERS),
+        max_upload_bytes: mebibytes(args.max_upload_mib, "--max-upload-mib")?,
+        max_image_bytes,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -75,6 +80,17 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         .build()
         .context("cannot start the server's runtime")?;
     runtime.block_on(listen(server, &args))
+}
+
+/// `mib` MiB in bytes.
+fn mebibytes(mib: u64, option: &str) -> Result<u64> {
+    mib.checked_mul(1 << 20)
+        .with_context(|| format!("{option} {mib}: too large"))
+}
+
+/// An error's chain on one line, as the page shows it.
+fn one_line(error: &anyhow::Error) -> String {
+    format!("{error:#}").replace('\n', " ")
 }
 
 async fn listen(server: Arc<Server>, args: &ServeArgs) -> Result<()> {

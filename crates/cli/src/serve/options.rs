@@ -78,7 +78,36 @@ pub fn config(options: &BTreeMap<String, String>) -> Result<StyleTransferConfig>
         let line = text.lines().next().unwrap_or_default();
         anyhow::anyhow!("{}", line.trim_start_matches("error: "))
     })?;
-    command_line.transfer.config()
+    let config = command_line.transfer.config()?;
+    within_bounds(&config)?;
+    Ok(config)
+}
+
+/// The largest run a page may ask for: its longest side, iterations (per scale too), L-BFGS
+/// history and style scale.
+pub const MAX_SIZE: u32 = 4096;
+const MAX_ITERATIONS: usize = 10_000;
+const MAX_HISTORY: usize = 1000;
+const MAX_STYLE_SCALE: f64 = 4.0;
+
+/// Refuses runs beyond the bounds a server keeps to (the command line has none: a user there
+/// spends their own machine).
+fn within_bounds(config: &StyleTransferConfig) -> Result<()> {
+    match config.size() {
+        Some(size) if size <= MAX_SIZE => {}
+        _ => bail!("size: give a longest side of at most {MAX_SIZE} pixels"),
+    }
+    let per_scale = config.multiscale().and_then(|m| m.iterations_per_scale);
+    if config.iterations() > MAX_ITERATIONS || per_scale.is_some_and(|n| n > MAX_ITERATIONS) {
+        bail!("iterations: at most {MAX_ITERATIONS} (at each scale)");
+    }
+    if config.history() > MAX_HISTORY {
+        bail!("history: at most {MAX_HISTORY}");
+    }
+    if config.style_scale() > MAX_STYLE_SCALE {
+        bail!("style-scale: at most {MAX_STYLE_SCALE}");
+    }
+    Ok(())
 }
 
 /// Every option of `config` by the command line's names, with the preset it is read on:
@@ -208,6 +237,9 @@ mod tests {
             ),
             ("style-weight", "heavy", "invalid value 'heavy'"),
             ("iterations", "--content=/x", "invalid value"),
+            ("size", "0", "at most 4096 pixels"),
+            ("size", "5000", "at most 4096 pixels"),
+            ("iterations", "20000", "at most 10000"),
         ] {
             let options = BTreeMap::from([(name.to_owned(), value.to_owned())]);
             let error = config(&options).unwrap_err().to_string();

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use base64::Engine as _;
 use nst::image::{ImageFormat, RgbImage, codecs::jpeg::JpegEncoder};
 use nst::recipe::Recipe;
 use nst::{Control, Init, Progress, StyleTransfer};
 use serde_json::{Value, json};
 
-use super::Server;
 use super::job::{Job, JobResult, Outcome, Phase};
+use super::{Server, one_line};
 use crate::inputs::{Inputs, load_images};
 use crate::session::fit_memory;
 
@@ -23,6 +23,11 @@ pub const MAX_STYLES: usize = 8;
 
 /// Previews are sent at most this often (and always the last image).
 const PREVIEW_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The job a run would continue from has no image (yet).
+#[derive(Debug, thiserror::Error)]
+#[error("job {0} has no image to continue from")]
+pub struct NoImage(pub String);
 
 /// A run as the page asks for it (`POST /api/jobs`).
 #[derive(Debug, serde::Deserialize)]
@@ -86,13 +91,12 @@ impl Work {
         let masks = masks.iter().map(upload).collect::<Result<Vec<_>>>()?;
         let style_paths: Vec<_> = styles.iter().map(Option::as_deref).collect();
         let mask_paths: Vec<_> = masks.iter().map(PathBuf::as_path).collect();
-        let max_bytes = server.max_image_mib << 20;
+        let max_bytes = server.max_image_bytes;
         let mut inputs = load_images(content.as_deref(), &style_paths, &mask_paths, max_bytes)?;
         if let Some(id) = continue_from {
-            let job = server.queue.job(&id)?;
+            let job = server.jobs.job(&id)?;
             let result = job.state().result.clone();
-            let result =
-                result.with_context(|| format!("job {id} has no image to continue from"))?;
+            let result = result.ok_or_else(|| NoImage(id.clone()))?;
             let path = uploads.add_result(&result.image)?;
             inputs = inputs.with_init_image(&path, max_bytes)?;
             config = config.to_builder().init(Init::Image).build()?;
@@ -110,11 +114,11 @@ impl Work {
     }
 
     /// Runs on the calling thread, telling `job` each iteration's losses and a preview now and
-    /// then, until the end or until the job is asked to stop; then ends the job.
-    pub fn run(self, job: &Job) {
+    /// then, until the end or until the job is asked to stop; returns how it ended.
+    pub fn run(self, job: &Job) -> (Outcome, Option<JobResult>) {
         match self.execute(job) {
-            Ok((outcome, result)) => job.end(outcome, Some(result)),
-            Err(error) => job.end(Outcome::Failed(one_line(&error)), None),
+            Ok((outcome, result)) => (outcome, Some(result)),
+            Err(error) => (Outcome::Failed(one_line(&error)), None),
         }
     }
 
@@ -141,13 +145,10 @@ impl Work {
                 last_preview = Some(Instant::now());
             }
             let event = progress_event(progress);
-            job.update(|state| {
-                state.progress.push(event);
-                if let Some(preview) = preview {
-                    let number = state.preview.as_ref().map_or(1, |(n, _)| n + 1);
-                    state.preview = Some((number, preview.into()));
-                }
-            });
+            job.update(|state| state.progress.push(event));
+            if let Some(preview) = preview {
+                job.set_preview(&preview);
+            }
             match job.stop_requested() {
                 true => Control::Stop,
                 false => Control::Continue,
@@ -171,18 +172,11 @@ impl Work {
             Err(error) => return Err(error.into()),
         };
         // A stopped run's recipe says where it stopped, so that a rerun stops there too.
-        let recipe = Recipe {
-            stopped_after: (done < total).then_some(done),
-            ..recipe
-        };
-        let text = [(nst::recipe::PNG_KEY, recipe.to_json()?)];
-        let text = text.each_ref().map(|(key, value)| (*key, value.as_str()));
-        let png = nst::io::encode_with_text(&image, ImageFormat::Png, &text)?;
+        let recipe = recipe.stopped_at(done, total).to_json()?;
+        let text = [(nst::recipe::PNG_KEY, recipe.as_str())];
+        let png = nst::io::encode_with_text(&image, ImageFormat::Png, &text)?.into();
         if let Ok(preview) = preview_event(&image, done) {
-            job.update(|state| {
-                let number = state.preview.as_ref().map_or(1, |(n, _)| n + 1);
-                state.preview = Some((number, preview.into()));
-            });
+            job.set_preview(&preview);
         }
         let outcome = match failure {
             Some(message) => Outcome::Failed(message),
@@ -197,11 +191,6 @@ impl Work {
         };
         Ok((outcome, result))
     }
-}
-
-/// An error's chain on one line.
-pub fn one_line(error: &anyhow::Error) -> String {
-    format!("{error:#}").replace('\n', " ")
 }
 
 /// The `progress` event of an iteration.

@@ -22,6 +22,7 @@ const app = {
   busy: false,      // a job is being submitted
   recipeBlend: [],  // blend weights of the last recipe, for paintings chosen after it
   curve: [],        // [{total, scale}] of the job's progress events
+  curvePending: false, // a redraw of the curve is scheduled
 };
 
 // The mask editor: the photo at the canvas size and one style index per pixel.
@@ -187,7 +188,7 @@ function styleItem(style, weight) {
     <div class="style-body">
       <div class="style-head"><span class="style-name"></span><span class="upload muted">uploading…</span></div>
       <label class="blend-row"><span>Blend</span>
-        <input class="blend" type="range" min="0" max="1" step="0.05"><output></output></label>
+        <input class="blend" type="range" min="0" max="1" step="any"><output></output></label>
     </div>
     <button type="button" class="remove">×</button>`;
   item.querySelector('.thumb').src = style.url;
@@ -301,10 +302,12 @@ async function submit(continueFrom) {
   refreshButtons();
   try {
     const options = buildOptions();
+    // The masks first: the paintings are read after them, so both lists agree.
+    const masks = $('#masks-enabled').checked ? await uploadMasks() : [];
     const job = {
       content: app.photo?.id ?? null,
       styles: app.styles.length ? app.styles.map((style) => style.id) : [null],
-      masks: $('#masks-enabled').checked ? await uploadMasks() : [],
+      masks,
       options,
       continue_from: continueFrom,
     };
@@ -332,7 +335,7 @@ function follow(id) {
   setState('queued', 'waiting for the server…');
 
   const on = (type, handler) => es.addEventListener(type, (e) => handler(JSON.parse(e.data)));
-  on('queued', ({ position }) => setState('queued', `queued: ${position} ahead`));
+  on('queued', ({ position }) => setState('queued', `queued: place ${position} in line`));
   on('started', ({ iterations }) => setState('running', `iteration 0 of ${iterations}`));
   on('progress', onProgress);
   on('preview', ({ image }) => {
@@ -346,8 +349,10 @@ function follow(id) {
     if (result) showDownload(id, result);
     setState(state, state);
   });
-  on('failed', ({ error }) => {
+  on('failed', ({ error, result }) => {
     es.close();
+    job.result = result;
+    if (result) showDownload(id, result);
     showError(error);
     setState('failed', 'failed');
   });
@@ -372,10 +377,10 @@ function onProgress({ iteration, iterations, scale, scales, total, losses, elaps
   setState('running', `iteration ${iteration} of ${iterations}`);
   app.curve.push({ total, scale });
   const terms = Object.entries({ ...losses, total }).map(([name, value]) => term(name, formatLoss(value)));
-  if (scales > 1) terms.push(term('scale', `${scale} of ${scales}`));
+  if (scales > 1) terms.push(term('scale', `${scale + 1} of ${scales}`));
   if (elapsed !== undefined) terms.push(term('time', `${elapsed.toFixed(1)} s`));
   $('#losses').replaceChildren(...terms);
-  drawCurve();
+  scheduleCurve();
 }
 
 function showDownload(id, result) {
@@ -413,6 +418,16 @@ function formatLoss(x) {
   return String(Number(x.toPrecision(3)));
 }
 
+// Draws the curve at the next frame, once however many events arrived before it.
+function scheduleCurve() {
+  if (app.curvePending) return;
+  app.curvePending = true;
+  requestAnimationFrame(() => {
+    app.curvePending = false;
+    drawCurve();
+  });
+}
+
 // The total loss per progress event, on a log scale, with dashed lines where the scale changes.
 function drawCurve() {
   const canvas = $('#curve');
@@ -436,8 +451,8 @@ function drawCurve() {
     return;
   }
   const pad = { left: 52, right: 10, top: 10, bottom: 18 };
-  let low = Math.min(...points.map((p) => p.y));
-  let high = Math.max(...points.map((p) => p.y));
+  let [low, high] = points.reduce(([lo, hi], p) => [Math.min(lo, p.y), Math.max(hi, p.y)],
+    [Infinity, -Infinity]);
   if (high - low < 0.1) [low, high] = [low - 0.05, high + 0.05];
   const last = Math.max(1, app.curve.length - 1);
   const px = (x) => pad.left + (x / last) * (width - pad.left - pad.right);

@@ -1,19 +1,22 @@
 //! The jobs a server knows, and which of them run: at most `limit` at once, the others
-//! waiting in order, each told its place whenever it moves.
+//! waiting in order, each told its place whenever it moves. A job runs while someone
+//! follows it: one that nobody follows for [`UNFOLLOWED`] (its tab was closed) is stopped.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use anyhow::Result;
-
-use super::job::{Job, Outcome, Phase};
+use super::job::{Job, JobResult, Outcome, Phase};
 use super::work::Work;
 
 /// Jobs kept once ended (their results can be downloaded and continued from); the oldest
 /// ended ones are forgotten beyond this.
 const KEPT: usize = 32;
+
+/// How long a job may go without an open event stream (a page reconnecting, or the time
+/// between submitting and following) before it is stopped.
+pub const UNFOLLOWED: Duration = Duration::from_secs(5);
 
 /// The queue is full.
 #[derive(Debug, thiserror::Error)]
@@ -26,29 +29,42 @@ pub struct Full(pub usize);
 pub struct UnknownJob(pub String);
 
 /// The jobs, and the queue of those waiting to run.
-pub struct Queue {
+pub struct Jobs {
     limit: usize,
     max_waiting: usize,
-    next_id: AtomicU64,
     lines: Mutex<Lines>,
 }
 
 #[derive(Default)]
 struct Lines {
-    jobs: BTreeMap<u64, Arc<Job>>,
+    next_id: u64,
+    known: BTreeMap<u64, Arc<Job>>,
     running: usize,
     waiting: VecDeque<(Arc<Job>, Work)>,
 }
 
-impl Queue {
-    /// A queue that runs `limit` jobs at once and keeps at most `max_waiting` waiting.
+impl Jobs {
+    /// Jobs of which `limit` run at once and at most `max_waiting` wait.
     pub fn new(limit: usize, max_waiting: usize) -> Arc<Self> {
         Arc::new(Self {
             limit,
             max_waiting,
-            next_id: AtomicU64::new(1),
             lines: Mutex::default(),
         })
+    }
+
+    /// How many run at once.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Refuses a new job while the queue is full (before its work is prepared).
+    pub fn check_room(&self) -> Result<(), Full> {
+        let waiting = self.lock().waiting.len();
+        match waiting < self.max_waiting {
+            true => Ok(()),
+            false => Err(Full(waiting)),
+        }
     }
 
     /// Queues `work` as a new job, which starts when a place is free.
@@ -57,10 +73,11 @@ impl Queue {
         if lines.waiting.len() >= self.max_waiting {
             return Err(Full(lines.waiting.len()));
         }
-        let job = Arc::new(Job::new(self.next_id.fetch_add(1, Ordering::Relaxed)));
-        lines.jobs.insert(job.id, Arc::clone(&job));
+        lines.next_id += 1;
+        let job = Arc::new(Job::new(lines.next_id));
+        lines.known.insert(job.id, Arc::clone(&job));
         lines.waiting.push_back((Arc::clone(&job), work));
-        forget_old(&mut lines.jobs);
+        forget_old(&mut lines.known);
         self.start_waiting(&mut lines);
         Ok(job)
     }
@@ -70,7 +87,7 @@ impl Queue {
         let job = id
             .parse::<u64>()
             .ok()
-            .and_then(|n| self.lock().jobs.get(&n).cloned());
+            .and_then(|n| self.lock().known.get(&n).cloned());
         job.ok_or_else(|| UnknownJob(id.to_owned()))
     }
 
@@ -86,6 +103,17 @@ impl Queue {
         }
     }
 
+    /// Stops `job` after [`UNFOLLOWED`] unless an event stream follows it by then.
+    pub fn stop_unless_followed(self: &Arc<Self>, job: &Arc<Job>) {
+        let (jobs, job) = (Arc::clone(self), Arc::clone(job));
+        tokio::spawn(async move {
+            tokio::time::sleep(UNFOLLOWED).await;
+            if !job.followed() && !job.ended() {
+                jobs.stop(&job);
+            }
+        });
+    }
+
     /// Starts waiting jobs while fewer than `limit` run, and tells the others their place.
     fn start_waiting(self: &Arc<Self>, lines: &mut Lines) {
         while lines.running < self.limit {
@@ -93,39 +121,32 @@ impl Queue {
                 break;
             };
             lines.running += 1;
-            let queue = Arc::clone(self);
-            let thread_job = Arc::clone(&job);
+            let (jobs, thread_job) = (Arc::clone(self), Arc::clone(&job));
             let spawned = std::thread::Builder::new()
                 .name(format!("nst-job-{}", job.id))
                 .spawn(move || {
                     let job = thread_job;
                     // A panic ends this job, not the server.
-                    let run = std::panic::catch_unwind(AssertUnwindSafe(|| work.run(&job)));
-                    if let Err(panic) = run {
-                        let message = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        job.end(Outcome::Failed(format!("the run crashed: {message}")), None);
-                    }
-                    queue.finished();
+                    let (outcome, result) =
+                        std::panic::catch_unwind(AssertUnwindSafe(|| work.run(&job)))
+                            .unwrap_or_else(|panic| (crashed(panic.as_ref()), None));
+                    jobs.finish(&job, outcome, result);
                 });
             if let Err(error) = spawned {
                 lines.running -= 1;
-                job.end(
-                    Outcome::Failed(format!("cannot start the run: {error}")),
-                    None,
-                );
+                let message = format!("cannot start the run: {error}");
+                job.end(Outcome::Failed(message), None);
             }
         }
         tell_places(lines);
     }
 
-    /// A running job ended: the next may start.
-    fn finished(self: &Arc<Self>) {
+    /// A running job ended: it says so (at once with the next one's start, so that a page
+    /// that starts another run when told finds the place free), and the next may start.
+    fn finish(self: &Arc<Self>, job: &Job, outcome: Outcome, result: Option<JobResult>) {
         let mut lines = self.lock();
         lines.running -= 1;
+        job.end(outcome, result);
         self.start_waiting(&mut lines);
     }
 
@@ -134,12 +155,20 @@ impl Queue {
     }
 }
 
+/// The outcome of a run that panicked.
+fn crashed(panic: &(dyn std::any::Any + Send)) -> Outcome {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    Outcome::Failed(format!("the run crashed: {message}"))
+}
+
 /// Tells each waiting job its place (1: next).
 fn tell_places(lines: &Lines) {
     for (place, (job, _)) in lines.waiting.iter().enumerate() {
-        job.set_phase(Phase::Queued {
-            position: place + 1,
-        });
+        job.set_phase(Phase::Queued { place: place + 1 });
     }
 }
 
