@@ -29,14 +29,19 @@ pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Ne
         Some(token) => carries(&request, token),
         None => local_host(headers) && same_origin(headers) && !cross_site(headers),
     };
-    match (allowed, &server.token) {
-        (true, _) => next.run(request).await,
-        (false, Some(_)) => ApiError::new(
+    if allowed {
+        return next.run(request).await;
+    }
+    // What the client still sends (as much as an upload may be) is read and dropped, so that
+    // it gets the answer rather than a reset connection.
+    super::api::drain(request.into_body(), server.max_upload_bytes).await;
+    match &server.token {
+        Some(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "this server needs its token: open the address `nst serve` printed",
         )
         .into_response(),
-        (false, None) => ApiError::new(
+        None => ApiError::new(
             StatusCode::FORBIDDEN,
             "only pages of this server on this machine may use it",
         )

@@ -246,6 +246,18 @@ async fn read_body(body: Body, limit: u64) -> Answer<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Reads and drops `body`, up to `limit` bytes.
+pub async fn drain(body: Body, limit: u64) {
+    let mut chunks = body.into_data_stream();
+    let mut seen = 0u64;
+    while let Some(Ok(chunk)) = chunks.next().await {
+        seen += chunk.len() as u64;
+        if seen > limit {
+            break;
+        }
+    }
+}
+
 /// How much of an oversized body is read and dropped before the connection is closed.
 const DRAIN: u64 = 256 << 20;
 

@@ -12,11 +12,15 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The real VGG-16 weights (fetched into the cache on first use).
+pub fn weights() -> PathBuf {
+    nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed")
+}
+
 /// Runs `nst ARGS` with the real weights.
 pub fn nst(args: &[&str]) -> Output {
-    let weights = nst::weights::fetch(|_| {}).expect("the VGG-16 weights are needed");
     Command::new(env!("CARGO_BIN_EXE_nst"))
-        .env("NST_VGG16_ONNX", weights)
+        .env("NST_VGG16_ONNX", weights())
         .args(args)
         .output()
         .unwrap()
