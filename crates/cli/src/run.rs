@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use nst::image::RgbImage;
 use nst::recipe::Recipe;
 use nst::{Checkpoint, Control, Progress, StyleTransfer};
 
@@ -194,23 +195,14 @@ pub fn execute(
     // An image from a run that stopped early says where, so that a rerun stops there too.
     let recipe_json = recipe.stopped_at(done, total).to_json()?;
     let text = [(nst::recipe::PNG_KEY, recipe_json.as_str())];
-    let result = match result {
-        Err(nst::transfer::Error::NonFinite {
-            what,
-            iteration,
-            value,
-            last_finite: Some(last),
-        }) => {
-            nst::io::save_with_text(&last.0, &outputs.output, &text)?;
-            anyhow::bail!(
-                "the {what} became {value} at iteration {iteration}; saved the last finite image \
-                 to {} (try smaller weights or step size)",
-                shown(&outputs.output)
-            );
-        }
-        result => result?,
-    };
+    let (result, non_finite) = last_finite(result)?;
     nst::io::save_with_text(&result, &outputs.output, &text)?;
+    if let Some(failure) = non_finite {
+        anyhow::bail!(
+            "{failure}; saved the last finite image to {} (try smaller weights or step size)",
+            shown(&outputs.output)
+        );
+    }
     if let (Some(path), None) = (&outputs.sheet, &side_failure) {
         let mut row = vec![&inputs.content, &result];
         row.extend(&inputs.styles);
@@ -242,6 +234,25 @@ pub fn execute(
         bar.elapsed()
     );
     Ok(())
+}
+
+/// A run's image, or the last finite one of a run whose loss or gradient stopped being
+/// finite, with what happened (`the loss became NaN at iteration 12`).
+pub fn last_finite(
+    result: Result<RgbImage, nst::transfer::Error>,
+) -> Result<(RgbImage, Option<String>), nst::transfer::Error> {
+    match result {
+        Err(nst::transfer::Error::NonFinite {
+            what,
+            iteration,
+            value,
+            last_finite: Some(last),
+        }) => {
+            let failure = format!("the {what} became {value} at iteration {iteration}");
+            Ok((last.0, Some(failure)))
+        }
+        result => result.map(|image| (image, None)),
+    }
 }
 
 /// `content 1.234e5  style …`: each loss term's value.

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use super::job::{Job, JobResult, Outcome, Phase};
 use super::{Server, one_line};
 use crate::inputs::{Inputs, load_images};
+use crate::run::last_finite;
 use crate::session::fit_memory;
 
 /// The most paintings one run takes.
@@ -155,22 +156,10 @@ impl Work {
             }
         };
         let styles = inputs.styles();
-        let (image, failure) = match session.run_with(&inputs.content, &styles, observer) {
-            Ok(image) => (image, None),
-            Err(nst::transfer::Error::NonFinite {
-                what,
-                iteration,
-                value,
-                last_finite: Some(last),
-            }) => {
-                let message = format!(
-                    "the {what} became {value} at iteration {iteration} (try smaller weights or \
-                     step size); the last finite image is kept"
-                );
-                (last.0, Some(message))
-            }
-            Err(error) => return Err(error.into()),
-        };
+        let (image, failure) = last_finite(session.run_with(&inputs.content, &styles, observer))?;
+        let failure = failure.map(|failure| {
+            format!("{failure} (try smaller weights or step size); the last finite image is kept")
+        });
         // A stopped run's recipe says where it stopped, so that a rerun stops there too.
         let recipe = recipe.stopped_at(done, total).to_json()?;
         let text = [(nst::recipe::PNG_KEY, recipe.as_str())];
