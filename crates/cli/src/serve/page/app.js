@@ -57,6 +57,23 @@ async function api(path, { method = 'GET', body, json } = {}) {
   return text ? JSON.parse(text) : null;
 }
 
+// Why the server refused a job's event stream (an EventSource does not say): its own message.
+async function refusal(id) {
+  const controller = new AbortController();
+  const headers = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {};
+  try {
+    const url = `/api/jobs/${encodeURIComponent(id)}/events`;
+    const response = await fetch(url, { headers, signal: controller.signal });
+    if (response.ok) return 'the server closed its event stream';
+    if (response.status === 401) return TOKEN_MESSAGE;
+    return errorMessage(await response.text()) || `${response.status} ${response.statusText}`;
+  } catch (e) {
+    return `cannot reach the server (${e.message})`;
+  } finally {
+    controller.abort();
+  }
+}
+
 // The `error` of a JSON error body, else its first line.
 function errorMessage(text) {
   try {
@@ -364,8 +381,8 @@ function follow(id) {
   });
   es.addEventListener('error', () => {
     if (es.readyState === EventSource.CLOSED) {
-      showError(`job ${id}: the server refused its event stream`);
       setState('failed', 'failed');
+      refusal(id).then((why) => showError(`job ${id}: ${why}`));
     } else if (!job.lost) {
       job.lost = true;
       showError('lost the connection to the server: reconnecting…');
