@@ -34,7 +34,11 @@ pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Ne
     }
     // What the client still sends (as much as an upload may be) is read and dropped, so that
     // it gets the answer rather than a reset connection.
-    super::api::drain(request.into_body(), server.max_upload_bytes).await;
+    super::api::drain(
+        request.into_body().into_data_stream(),
+        server.max_upload_bytes,
+    )
+    .await;
     match &server.token {
         Some(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,

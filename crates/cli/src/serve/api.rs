@@ -4,7 +4,7 @@ use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{KeepAlive, Sse};
@@ -219,7 +219,7 @@ fn image_answer(kind: &'static str, bytes: Bytes, download: Option<&str>) -> Res
 /// a connection reset.
 async fn read_body(body: Body, limit: u64) -> Answer<Vec<u8>> {
     let mut chunks = body.into_data_stream();
-    let (mut bytes, mut seen) = (Vec::new(), 0u64);
+    let mut bytes = Vec::new();
     while let Some(chunk) = chunks.next().await {
         let chunk = chunk.map_err(|error| {
             ApiError::new(
@@ -227,28 +227,23 @@ async fn read_body(body: Body, limit: u64) -> Answer<Vec<u8>> {
                 format!("cannot read the upload: {error}"),
             )
         })?;
-        seen += chunk.len() as u64;
-        match seen <= limit {
-            true => bytes.extend_from_slice(&chunk),
-            false if seen <= limit + DRAIN => bytes = Vec::new(),
-            false => break,
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            drain(chunks, DRAIN).await;
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the upload is larger than the server's limit of {} MiB",
+                    limit >> 20
+                ),
+            ));
         }
-    }
-    if seen > limit {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!(
-                "the upload is larger than the server's limit of {} MiB",
-                limit >> 20
-            ),
-        ));
+        bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
 }
 
-/// Reads and drops `body`, up to `limit` bytes.
-pub async fn drain(body: Body, limit: u64) {
-    let mut chunks = body.into_data_stream();
+/// Reads and drops the rest of a body, up to `limit` bytes.
+pub async fn drain(mut chunks: BodyDataStream, limit: u64) {
     let mut seen = 0u64;
     while let Some(Ok(chunk)) = chunks.next().await {
         seen += chunk.len() as u64;
