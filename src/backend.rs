@@ -102,21 +102,47 @@ pub struct Selected {
     pub device: Device,
     /// The hardware, as the driver names it, e.g. `NVIDIA H100 80GB HBM3`.
     pub hardware: String,
+    /// The GPU runtime, as CubeCL names it: `wgpu<spirv>` (Vulkan with SPIR-V kernels),
+    /// `wgpu<wgsl>`, `wgpu<msl>` or `cuda`; `None` on the CPU.
+    pub runtime: Option<&'static str>,
+    /// Whether the GPU reports cooperative matrices (tensor cores its kernels can use, the
+    /// condition of `--precision auto` choosing `f16`); `None` on the CPU.
+    pub cooperative_matrices: Option<bool>,
 }
 
 impl Selected {
     fn new(backend: Backend, device: Device, hardware: String) -> Self {
+        let cooperative_matrices = nst_vgg16::cooperative_matrices(&device);
         Self {
             backend,
+            runtime: runtime_name(&device),
             device,
             hardware,
+            cooperative_matrices,
         }
     }
 }
 
 impl fmt::Display for Selected {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.backend, self.hardware)
+        write!(f, "{} ({}", self.backend, self.hardware)?;
+        if let Some(runtime) = self.runtime {
+            write!(f, "; {runtime}")?;
+        }
+        match self.cooperative_matrices {
+            Some(true) => write!(f, ", cooperative matrices)"),
+            Some(false) => write!(f, ", no cooperative matrices)"),
+            None => write!(f, ")"),
+        }
+    }
+}
+
+/// The CubeCL runtime's name for `device`; `None` off the CubeCL backends.
+fn runtime_name(device: &Device) -> Option<&'static str> {
+    match device.as_dispatch().clone().inner() {
+        #[cfg(any(feature = "wgpu", feature = "cuda"))]
+        burn::backend::DispatchDevice::Cube(device) => Some(device.client().name()),
+        _ => None,
     }
 }
 
@@ -180,6 +206,7 @@ fn hardware_adapters() -> [(); 0] {
 /// wgpu on `kind`, or on wgpu's default adapter.
 #[cfg(feature = "wgpu")]
 fn wgpu(kind: Option<burn::tensor::DeviceKind>) -> Result<Selected, Error> {
+    crate::kernel_cache::configure();
     let options = Device::wgpu_options();
     // Vulkan only on Linux: it reaches every current GPU there, and wgpu's OpenGL fallback
     // would only add an EGL probe to the adapter search.
@@ -202,24 +229,46 @@ fn wgpu(_kind: Option<()>) -> Result<Selected, Error> {
     Err(Error::BackendNotCompiled("wgpu"))
 }
 
-/// The first CUDA device, opened now: the CUDA runtime panics when there is no driver, so
-/// the panic is caught and its message returned.
+/// The first CUDA device, opened now: the CUDA runtime panics when there is no driver (on the
+/// thread that starts it, and then on this one), so the panics are caught and the first one's
+/// message, the cause, returned.
 #[cfg(feature = "cuda")]
 fn cuda() -> Result<Selected, Error> {
+    use std::sync::{Arc, Mutex};
+
+    crate::kernel_cache::configure();
     let device = Device::cuda(0);
     let probe = device.clone();
+    let first: Arc<Mutex<Option<String>>> = Arc::default();
     let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    let seen = Arc::clone(&first);
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| {
+                info.payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+            });
+        let mut seen = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.is_none() {
+            *seen = message;
+        }
+    }));
     let opened = std::panic::catch_unwind(move || identity_name(&probe));
     std::panic::set_hook(hook);
     match opened {
         Ok(hardware) => Ok(Selected::new(Backend::Cuda, device, hardware)),
-        Err(payload) => Err(Error::BackendUnavailable {
+        Err(_) => Err(Error::BackendUnavailable {
             backend: "cuda",
-            source: payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            source: first
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
                 .unwrap_or_else(|| "the CUDA runtime failed to start".into())
                 .into(),
         }),

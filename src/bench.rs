@@ -39,6 +39,10 @@ pub struct Measurement {
     pub width: u32,
     /// Image height in pixels.
     pub height: u32,
+    /// Wall time from the run's start to the end of its first iteration, in milliseconds: the
+    /// style targets and one iteration, plus, on a GPU, compiling and autotuning the kernels
+    /// that the kernel cache does not hold yet.
+    pub first_ms: f64,
     /// Median wall time of one iteration, in milliseconds.
     pub median_ms: f64,
     /// Convolution work of one iteration (forward plus input gradient), in GFLOP.
@@ -80,8 +84,8 @@ impl Measurement {
     }
 
     /// The header of the Markdown table that [`Display`](fmt::Display) writes rows of.
-    pub const TABLE_HEADER: &str = "| device | image | ms/iteration | GFLOP | GFLOP/s | peak memory |\n\
-                                    |---|---|---:|---:|---:|---:|";
+    pub const TABLE_HEADER: &str = "| device | image | first iteration ms | ms/iteration | GFLOP | GFLOP/s | peak memory |\n\
+         |---|---|---:|---:|---:|---:|---:|";
 }
 
 impl fmt::Display for Measurement {
@@ -99,10 +103,11 @@ impl fmt::Display for Measurement {
         };
         write!(
             f,
-            "| {} | {}×{} | {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {}×{} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
             self.device,
             self.width,
             self.height,
+            self.first_ms,
             self.median_ms,
             self.gflop,
             self.gflop_per_s(),
@@ -136,7 +141,7 @@ pub fn measure(
         .with_device(device.clone())
         .with_weights(weights.clone())
         .with_tile(tile);
-    session.model()?;
+    let precision = session.model()?.precision();
     let (content, style) = (crate::assets::content()?, crate::assets::style()?);
     let layers = session.config().layers();
 
@@ -176,9 +181,10 @@ pub fn measure(
         };
         let flops = Vgg16::conv_flops(height as usize, width as usize, &layers);
         let measurement = Measurement {
-            device: selected.to_string(),
+            device: format!("{selected}, {precision}"),
             width,
             height,
+            first_ms: ends.first().map_or(f64::NAN, |end| end * 1e3),
             median_ms: times.get(times.len() / 2).copied().unwrap_or(f64::NAN),
             gflop: 2.0 * flops as f64 / 1e9,
             peak_memory,

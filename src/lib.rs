@@ -33,6 +33,7 @@ pub mod backend;
 pub mod bench;
 mod error;
 pub mod io;
+pub mod kernel_cache;
 pub mod recipe;
 pub mod weights;
 
@@ -47,9 +48,9 @@ pub use backend::{Backend, Selected};
 pub use error::Error;
 pub use nst_transfer::{
     Cause, Checkpoint, Control, Flavour, FrameProgress, Init, LastImage, Layer, Losses,
-    MemoryEstimate, MultiScale, Optimizer, Pooling, PreserveColors, Preset, Progress, Scores,
-    StyleLoss, StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder, Term,
-    TermScore, Vgg16, VideoCheckpoint, VideoConfig, VideoEvent, VideoTransfer, Weighting,
+    MemoryEstimate, MultiScale, Optimizer, Pooling, Precision, PreserveColors, Preset, Progress,
+    Scores, StyleLoss, StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder,
+    Term, TermScore, Vgg16, VideoCheckpoint, VideoConfig, VideoEvent, VideoTransfer, Weighting,
     WeightsSource,
 };
 

@@ -1,6 +1,6 @@
 use anyhow::{Context, Result};
 use nst::recipe::Recipe;
-use nst::{Backend, StyleTransfer, WeightsSource};
+use nst::{Backend, Precision, StyleTransfer, WeightsSource};
 
 use crate::args::RecipeArgs;
 use crate::inputs::{Inputs, load_images};
@@ -45,13 +45,18 @@ pub fn recipe_session(recipe: &Recipe, backend: Backend) -> Result<(StyleTransfe
 }
 
 /// A session that reruns `recipe` on `backend` with the recipe's weights (checked against
-/// their hash) and tile.
+/// their hash) and tile. An `f16` run's recipe reruns in `f32` on the CPU, which says so.
 pub fn recipe_model(recipe: &Recipe, backend: Backend) -> Result<StyleTransfer> {
     let weights = match &recipe.weights {
         Some(path) if path.is_file() => WeightsSource::Path(path.clone()),
         _ => WeightsSource::Cache,
     };
-    let (session, _) = load_session(recipe.config.clone(), backend, weights)?;
+    let mut config = recipe.config.clone();
+    if backend == Backend::Cpu && config.precision() == Precision::F16 {
+        eprintln!("nst: the recipe's run computed in f16 on a GPU; the CPU computes in f32");
+        config = config.to_builder().precision(Precision::F32).build()?;
+    }
+    let (session, _) = load_session(config, backend, weights)?;
     let actual = session.model()?.weights_sha256().to_owned();
     if actual != recipe.weights_sha256 {
         // The same error as a changed input's.

@@ -101,7 +101,7 @@ pub use video::config::VideoConfig;
 pub use video::{FrameProgress, VideoEvent, VideoTransfer};
 
 pub use image;
-pub use nst_vgg16::{Flavour, Layer, Pooling, Vgg16, WeightsSource};
+pub use nst_vgg16::{Flavour, Layer, Pooling, Precision, Vgg16, WeightsSource};
 
 /// The session is shared by reference among threads: a compile-time check.
 const _: () = {

@@ -64,6 +64,10 @@ pub enum Error {
     #[error(transparent)]
     UnknownName(#[from] UnknownName),
 
+    /// `f16` was asked for on a backend that computes in `f32` only.
+    #[error("--precision f16 needs a GPU backend (wgpu or cuda): the CPU computes in f32")]
+    F16OnCpu,
+
     /// A file's SHA-256 is not the one published for it.
     #[error(
         "{what} has sha256 {actual}, expected {expected}: the download is corrupt or was altered"

@@ -34,11 +34,13 @@ mod layer;
 mod max_pool;
 mod model;
 mod onnx;
+mod precision;
 mod preprocess;
 pub mod weights;
 
 pub use error::{Error, UnknownName};
 pub use layer::Layer;
 pub use model::{Pooling, Vgg16};
+pub use precision::{Precision, cooperative_matrices};
 pub use preprocess::Flavour;
 pub use weights::WeightsSource;

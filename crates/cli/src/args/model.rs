@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use nst::transfer::{Preset, StyleLoss};
 use nst::{
-    Backend, Flavour, Layer, Pooling, StyleTransferConfig, StyleTransferConfigBuilder,
+    Backend, Flavour, Layer, Pooling, Precision, StyleTransferConfig, StyleTransferConfigBuilder,
     WeightsSource,
 };
 
@@ -89,6 +89,11 @@ pub struct ModelArgs {
     /// mean/std).
     #[arg(long, default_value = "caffe")]
     pub flavour: Flavour,
+    /// What VGG-16 computes in on a GPU: f32, f16 (weights and activations; Gram matrices,
+    /// losses and the update stay f32) or auto (f16 where the GPU has tensor cores that
+    /// Vulkan or CUDA reach, f32 elsewhere). The CPU computes in f32.
+    #[arg(long, default_value = "auto")]
+    pub precision: Precision,
 }
 
 impl ModelArgs {
@@ -110,7 +115,8 @@ impl ModelArgs {
             .size((self.size > 0).then_some(self.size))
             .style_scale(self.style_scale)
             .pooling(self.pooling)
-            .flavour(self.flavour);
+            .flavour(self.flavour)
+            .precision(self.precision);
         if let Some(list) = &self.content_layers {
             builder = builder.content_layers(Layer::parse_list(list).context("--content-layers")?);
         }

@@ -1,6 +1,6 @@
 //! Building a configuration option by option, validated at the end.
 
-use nst_vgg16::{Flavour, Layer, Pooling};
+use nst_vgg16::{Flavour, Layer, Pooling, Precision};
 
 use crate::{
     Error, Init, MultiScale, Optimizer, PreserveColors, StyleLoss, StyleTransferConfig, Weighting,
@@ -110,6 +110,8 @@ impl StyleTransferConfigBuilder {
         pooling: Pooling,
         /// Sets [`StyleTransferConfig::flavour`].
         flavour: Flavour,
+        /// Sets [`StyleTransferConfig::precision`].
+        precision: Precision,
     }
 
     /// Sets the content layers from a comma-separated list of names or indices.

@@ -19,7 +19,7 @@ pub use preset::Preset;
 pub use style_loss::StyleLoss;
 pub use weighting::Weighting;
 
-use nst_vgg16::{Flavour, Layer, Pooling};
+use nst_vgg16::{Flavour, Layer, Pooling, Precision};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::Error;
@@ -94,6 +94,8 @@ pub struct StyleTransferConfig {
     pub(crate) pooling: Pooling,
     /// The preprocessing the weights expect.
     pub(crate) flavour: Flavour,
+    /// What VGG-16 computes in on a GPU (the CPU computes in `f32`).
+    pub(crate) precision: Precision,
 }
 
 /// Serialises every field (the derive, through `remote = "Self"`).
@@ -196,6 +198,8 @@ impl StyleTransferConfig {
         pooling: Pooling => |c| c.pooling,
         /// The preprocessing the weights expect.
         flavour: Flavour => |c| c.flavour,
+        /// What VGG-16 computes in on a GPU.
+        precision: Precision => |c| c.precision,
     }
 }
 
@@ -234,6 +238,7 @@ impl Default for StyleTransferConfig {
             }),
             pooling: Pooling::Max,
             flavour: Flavour::Caffe,
+            precision: Precision::Auto,
         }
     }
 }

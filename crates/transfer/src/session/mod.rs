@@ -70,8 +70,8 @@ impl StyleTransfer {
     /// A session that runs on `model`'s device with `model`, which many sessions may share.
     ///
     /// The model must live on an autodiff device and expect the configuration's input
-    /// flavour; its pooling is the configuration's (a copy sharing the weights when it
-    /// differs). The recipe of such a run records the model's weights
+    /// flavour; its pooling and precision are the configuration's (a copy sharing the weights
+    /// when the pooling differs, a cast copy when the precision does). The recipe of such a run records the model's weights
     /// ([`Vgg16::weights_sha256`]).
     pub fn with_model(config: StyleTransferConfig, model: Arc<Vgg16>) -> Result<Self, Error> {
         if !model.device().is_autodiff() {
@@ -91,6 +91,12 @@ impl StyleTransfer {
             model
         } else {
             Arc::new(Vgg16::clone(&model).with_pooling(config.pooling()))
+        };
+        let wanted = config.precision().resolve(model.device())?;
+        let model = if model.precision().resolve(model.device())? == wanted {
+            model
+        } else {
+            Arc::new(Vgg16::clone(&model).with_precision(config.precision())?)
         };
         Ok(Self {
             device: model.device().clone(),
@@ -179,12 +185,15 @@ impl StyleTransfer {
         let model = match slot.as_ref() {
             Some(model) => Arc::clone(model),
             None => {
-                let model = Arc::new(Vgg16::load(
-                    &self.weights,
-                    self.config.flavour,
-                    self.config.pooling,
-                    &self.device(),
-                )?);
+                let model = Arc::new(
+                    Vgg16::load(
+                        &self.weights,
+                        self.config.flavour,
+                        self.config.pooling,
+                        &self.device(),
+                    )?
+                    .with_precision(self.config.precision)?,
+                );
                 *slot = Some(Arc::clone(&model));
                 model
             }

@@ -1,6 +1,7 @@
-//! Our layer as a Burn backend extension: `flex` runs the Winograd kernel, and `Autodiff` adds
-//! one node per layer whose backward pass computes the input gradient only (the weights are
-//! frozen), through the ReLU's mask.
+//! Our layer as a Burn backend extension: `flex` runs the Winograd kernel, the CubeCL backends
+//! Burn's implicit GEMM ([`cube`](super::cube)), and `Autodiff` adds one node per layer whose
+//! backward pass computes the input gradient only (the weights are frozen), through the ReLU's
+//! mask.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -14,8 +15,10 @@ use super::winograd::{self, Algorithm, Kernels};
 use crate::flex::{from_values, with_values};
 
 /// The operations of a VGG-16 layer (3×3 convolution, stride 1, padding 1, bias, ReLU) on
-/// frozen, Winograd-transformed kernels `u` (`[ξ, out, in]`) and a bias (`[out]`).
-#[backend_extension(Flex, Autodiff)]
+/// frozen kernels `u` in the form the backend takes them, and a bias (`[out]`): on `flex`
+/// Winograd-transformed (`[ξ, out, in]`, for `algorithm`), on the CubeCL backends as they are
+/// (`[out, in, 3, 3]`, channels last in memory; `algorithm` unused).
+#[backend_extension(Flex, Cube: cfg(feature = "cube"), Autodiff)]
 pub(crate) trait Conv3x3Backend: Backend {
     /// `relu(conv(x) + bias)` for a `[N, in, H, W]` batch.
     fn conv3x3_bias_relu(

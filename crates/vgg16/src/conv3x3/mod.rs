@@ -3,9 +3,13 @@
 //! A layer built on the `flex` CPU backend keeps its kernels Winograd-transformed, once, and
 //! runs our own operation, registered through Burn's backend extensions ([`extension`]): a
 //! Winograd convolution ([`winograd`]) with the bias and ReLU fused, and one autodiff node
-//! whose backward pass computes the input gradient only. A layer built on any other backend
-//! keeps the kernels as they are and runs Burn's `conv2d` and `relu`.
+//! whose backward pass computes the input gradient only. A layer built on a CubeCL backend
+//! (wgpu, CUDA) keeps its kernels channels-last and runs the same operation through Burn's
+//! implicit-GEMM kernels ([`cube`]). A layer built on any other backend keeps the kernels as
+//! they are and runs Burn's `conv2d` and `relu`.
 
+#[cfg(feature = "cube")]
+mod cube;
 mod extension;
 mod winograd;
 
@@ -27,6 +31,8 @@ pub(crate) enum ConvRelu {
     Direct(Conv2d),
     /// Our `flex` operation on the Winograd-transformed kernels.
     Winograd(WinogradConvRelu),
+    /// Our operation on a CubeCL backend, on channels-last kernels.
+    Cube(CubeConvRelu),
 }
 
 /// The weights of a layer as our `flex` operation uses them.
@@ -42,11 +48,40 @@ pub(crate) struct WinogradConvRelu {
 
 impl ConvRelu {
     /// A layer from its `[out, in, 3, 3]` weight and `[out]` bias, in the form that suits the
-    /// weight's device.
+    /// weight's device, computing in the weight's dtype.
     pub fn new(weight: Tensor<4>, bias: Tensor<1>) -> Self {
-        match WinogradConvRelu::new(&weight, &bias) {
-            Some(layer) => Self::Winograd(layer),
+        if let Some(layer) = WinogradConvRelu::new(&weight, &bias) {
+            return Self::Winograd(layer);
+        }
+        match CubeConvRelu::new(&weight, &bias) {
+            Some(layer) => Self::Cube(layer),
             None => Self::direct(weight, bias),
+        }
+    }
+
+    /// The `[out, in, 3, 3]` weight and `[out]` bias, as given.
+    fn weights(&self) -> Option<(Tensor<4>, Tensor<1>)> {
+        match self {
+            Self::Direct(conv) => Some((conv.weight.val(), conv.bias.as_ref()?.val())),
+            Self::Winograd(_) => None,
+            Self::Cube(layer) => Some((layer.weight.val(), layer.bias.val())),
+        }
+    }
+
+    /// This layer computing in `dtype`: the same layer when it already does, or when it runs
+    /// our `flex` operation (which computes in `f32` whatever its input).
+    pub fn cast(self, dtype: DType) -> Self {
+        match self.weights() {
+            Some((weight, bias)) if weight.dtype() != dtype => {
+                let rebuilt = Self::new(weight.cast(dtype), bias.cast(dtype));
+                match (&self, rebuilt) {
+                    (Self::Direct(_), Self::Cube(layer)) => {
+                        Self::direct(layer.weight.val(), layer.bias.val())
+                    }
+                    (_, rebuilt) => rebuilt,
+                }
+            }
+            _ => self,
         }
     }
 
@@ -68,6 +103,7 @@ impl ConvRelu {
         match self {
             Self::Direct(conv) => relu(conv.forward(x)),
             Self::Winograd(layer) => layer.forward(x),
+            Self::Cube(layer) => layer.forward(x),
         }
     }
 
@@ -78,6 +114,7 @@ impl ConvRelu {
         match self {
             Self::Direct(conv) => frozen(conv.weight.val().flatten(0, 3)),
             Self::Winograd(layer) => frozen(layer.u.val().flatten(0, 2)),
+            Self::Cube(layer) => frozen(layer.weight.val().flatten(0, 3)),
         }
     }
 }
@@ -130,5 +167,57 @@ impl WinogradConvRelu {
             bias.into_dispatch(),
             algorithm,
         ))
+    }
+}
+
+/// The weights of a layer as our CubeCL operation uses them.
+#[derive(Module, Debug)]
+pub(crate) struct CubeConvRelu {
+    /// `[out, in, 3, 3]`, laid out `[out, 3, 3, in]` in memory.
+    weight: Param<Tensor<4>>,
+    /// `[out]`.
+    bias: Param<Tensor<1>>,
+}
+
+impl CubeConvRelu {
+    /// The layer on a CubeCL device (wgpu, CUDA) in the weight's dtype; `None` on any other
+    /// device, or in a build without them.
+    fn new(weight: &Tensor<4>, bias: &Tensor<1>) -> Option<Self> {
+        if !(cfg!(feature = "cube") && runs_on_cube(weight)) {
+            return None;
+        }
+        // One copy at load, channels last: Burn's kernels read NHWC, and a weight laid out so
+        // is passed to them as it is (a permuted view), where an NCHW one is copied per call.
+        let (device, dtype) = (weight.device(), weight.dtype());
+        let channels_last = weight.clone().permute([0, 2, 3, 1]).into_data();
+        let weight = Tensor::<4>::from_data(channels_last, &device)
+            .cast(dtype)
+            .permute([0, 3, 1, 2]);
+        Some(Self {
+            weight: Param::from_tensor(weight),
+            bias: Param::from_tensor(bias.clone()),
+        })
+    }
+
+    /// `relu(conv(x) + bias)`, in the weights' dtype (`x` is cast to it).
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let (weight, bias) = (self.weight.val(), self.bias.val());
+        let x = x.cast(weight.dtype());
+        Tensor::from_dispatch(Dispatch::conv3x3_bias_relu(
+            x.into_dispatch(),
+            weight.into_dispatch(),
+            bias.into_dispatch(),
+            // Unused by the CubeCL operation.
+            Algorithm::F4x4,
+        ))
+    }
+}
+
+/// Whether `tensor` lives on a CubeCL device (wgpu, CUDA), with or without autodiff.
+fn runs_on_cube<const D: usize>(tensor: &Tensor<D>) -> bool {
+    match tensor.device().as_dispatch().clone().inner() {
+        #[cfg(feature = "cube")]
+        burn::backend::DispatchDevice::Cube(_) => true,
+        _ => false,
     }
 }
