@@ -103,10 +103,11 @@ pub struct Selected {
     /// The hardware, as the driver names it, e.g. `NVIDIA H100 80GB HBM3`.
     pub hardware: String,
     /// The GPU runtime, as CubeCL names it: `wgpu<spirv>` (Vulkan with SPIR-V kernels),
-    /// `wgpu<wgsl>`, `wgpu<msl>` or `cuda`; `None` on the CPU.
+    /// `wgpu<wgsl>` or `cuda`; `None` on the CPU.
     pub runtime: Option<&'static str>,
-    /// Whether the GPU reports cooperative matrices (tensor cores its kernels can use, the
-    /// condition of `--precision auto` choosing `f16`); `None` on the CPU.
+    /// Whether the GPU has cooperative matrices for `f16` products summed in `f32` (tensor
+    /// cores our layers use, the condition of `--precision auto` choosing `f16`); `None` on
+    /// the CPU.
     pub cooperative_matrices: Option<bool>,
 }
 
@@ -231,11 +232,15 @@ fn wgpu(_kind: Option<()>) -> Result<Selected, Error> {
 
 /// The first CUDA device, opened now: the CUDA runtime panics when there is no driver (on the
 /// thread that starts it, and then on this one), so the panics are caught and the first one's
-/// message, the cause, returned.
+/// message, the cause, returned. While the probe runs, the process's panic hook is ours (one
+/// probe at a time): a panic elsewhere in the process then is silenced too, and may be the
+/// message returned.
 #[cfg(feature = "cuda")]
 fn cuda() -> Result<Selected, Error> {
-    use std::sync::{Arc, Mutex};
+    use std::sync::{Arc, Mutex, PoisonError};
 
+    static PROBE: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = PROBE.lock().unwrap_or_else(PoisonError::into_inner);
     crate::kernel_cache::configure();
     let device = Device::cuda(0);
     let probe = device.clone();
@@ -252,9 +257,7 @@ fn cuda() -> Result<Selected, Error> {
                     .downcast_ref::<&str>()
                     .map(|s| (*s).to_owned())
             });
-        let mut seen = seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
         if seen.is_none() {
             *seen = message;
         }
@@ -267,7 +270,7 @@ fn cuda() -> Result<Selected, Error> {
             backend: "cuda",
             source: first
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or_else(PoisonError::into_inner)
                 .take()
                 .unwrap_or_else(|| "the CUDA runtime failed to start".into())
                 .into(),

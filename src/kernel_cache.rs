@@ -5,8 +5,8 @@
 //! several candidates per shape (autotuning): tens of seconds before a GPU run's first
 //! iteration. With the `kernel-cache` feature, both are kept in one database under
 //! [`dir`], and a later run at the same sizes starts from them. Deleting that folder clears
-//! them. A `cubecl.toml` (or `burn.toml` with a `[cubecl]` section) in the working folder or
-//! above it takes precedence, as do CubeCL's `CUBECL_*` variables.
+//! them. A `cubecl.toml` or `burn.toml` in the working folder or above it leaves CubeCL's
+//! configuration to that file; CubeCL's `CUBECL_*` variables apply either way.
 
 use std::path::PathBuf;
 
@@ -22,6 +22,7 @@ pub fn dir() -> Result<PathBuf, Error> {
 /// GPU device opens, unless a configuration file is found or the configuration was already
 /// set (by the application, or by an earlier device). Without the `kernel-cache` feature it
 /// does nothing: CubeCL then keeps both in memory, for the process only.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
 pub(crate) fn configure() {
     #[cfg(all(feature = "kernel-cache", any(feature = "wgpu", feature = "cuda")))]
     {

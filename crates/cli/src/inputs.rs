@@ -56,7 +56,12 @@ impl Inputs {
             .map(|path| std::path::absolute(&path).unwrap_or(path));
         Ok(Recipe {
             nst_version: env!("CARGO_PKG_VERSION").to_owned(),
-            config: session.config().clone(),
+            // The precision that ran, not `auto`: a rerun or a resume elsewhere computes alike.
+            config: session
+                .config()
+                .to_builder()
+                .precision(session.model()?.precision())
+                .build()?,
             content: self.sources[0].clone(),
             styles: self.sources[1..].to_vec(),
             style_masks: self

@@ -64,9 +64,9 @@ pub enum Error {
     #[error(transparent)]
     UnknownName(#[from] UnknownName),
 
-    /// `f16` was asked for on a backend that computes in `f32` only.
-    #[error("--precision f16 needs a GPU backend (wgpu or cuda): the CPU computes in f32")]
-    F16OnCpu,
+    /// `f16` was asked for on a device without it.
+    #[error("f16 needs a GPU with f16 arithmetic on the wgpu or cuda backend: {0}")]
+    F16Unavailable(&'static str),
 
     /// A file's SHA-256 is not the one published for it.
     #[error(

@@ -99,8 +99,8 @@ impl Vgg16 {
 
     /// This model computing in `precision` on its device: weights and activations cast to
     /// `f16` for [`Precision::F16`] (or `auto` on a device with cooperative matrices), the
-    /// features it returns still `f32`. `f16` is refused on the CPU
-    /// ([`Error::F16OnCpu`](crate::Error::F16OnCpu)).
+    /// features it returns still `f32`. `f16` is refused where the device has none
+    /// ([`Error::F16Unavailable`](crate::Error::F16Unavailable)).
     pub fn with_precision(mut self, precision: Precision) -> Result<Self, Error> {
         let dtype = precision.resolve(&self.device)?;
         if dtype != self.dtype {

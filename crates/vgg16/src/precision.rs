@@ -8,16 +8,21 @@ use crate::{Error, UnknownName};
 
 /// The format of VGG-16's weights and activations on the device. Gram matrices, losses and the
 /// optimiser's update stay in `f32` whatever it is (an `f16` Gram matrix overflows).
+///
+/// `F32` is the default where nothing is said (a recipe written before precisions existed ran
+/// in `f32`); a configuration's default is `Auto`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
-    /// `f32` everywhere: the CPU's only format, and exact parity with it on a GPU.
+    /// `f32`: the CPU's only format. On CUDA (sm_80 and newer) Burn's `f32` convolutions and
+    /// products may run as TF32, as PyTorch's do by default.
     #[default]
     F32,
     /// `f16` weights and activations: half the memory traffic, and tensor cores where the
     /// device has them. GPU backends only.
     F16,
-    /// `f16` where the device reports cooperative matrices (tensor cores), `f32` elsewhere.
+    /// `f16` where the device has cooperative matrices (tensor cores) for `f16` products with
+    /// `f32` sums, `f32` elsewhere.
     Auto,
 }
 
@@ -34,14 +39,21 @@ impl Precision {
         }
     }
 
-    /// The dtype VGG-16 computes in on `device`: `auto` decided, and `f16` refused off the
-    /// CubeCL backends (wgpu, CUDA), where no `f16` kernel of ours or of Burn's pays.
+    /// The dtype VGG-16 computes in on `device`: `auto` decided, and `f16` refused where the
+    /// device has no `f16` (the CPU backends, a GPU without 16-bit arithmetic).
     pub fn resolve(self, device: &Device) -> Result<DType, Error> {
-        let cube = cooperative_matrices(device);
-        match (self, cube) {
-            (Precision::F32, _) | (Precision::Auto, None | Some(false)) => Ok(DType::F32),
-            (Precision::F16, Some(_)) | (Precision::Auto, Some(true)) => Ok(DType::F16),
-            (Precision::F16, None) => Err(Error::F16OnCpu),
+        let Some(half) = half_support(device) else {
+            return match self {
+                Precision::F16 => Err(Error::F16Unavailable("the CPU computes in f32")),
+                _ => Ok(DType::F32),
+            };
+        };
+        match self {
+            Precision::F32 => Ok(DType::F32),
+            Precision::F16 if half.arithmetic => Ok(DType::F16),
+            Precision::F16 => Err(Error::F16Unavailable("this GPU has no f16 arithmetic")),
+            Precision::Auto if half.cooperative_matrices => Ok(DType::F16),
+            Precision::Auto => Ok(DType::F32),
         }
     }
 }
@@ -69,13 +81,39 @@ impl std::str::FromStr for Precision {
     }
 }
 
-/// Whether `device` reports cooperative matrices (`Some(true)`): `None` off the CubeCL
-/// backends.
+/// Whether `device` has cooperative matrices (tensor cores) for `f16` products summed in
+/// `f32`, the kind our layers use: `None` off the CubeCL backends.
 pub fn cooperative_matrices(device: &Device) -> Option<bool> {
+    half_support(device).map(|half| half.cooperative_matrices)
+}
+
+/// What a CubeCL device offers for `f16`.
+struct HalfSupport {
+    /// `f16` arithmetic and storage.
+    arithmetic: bool,
+    /// Cooperative matrices with `f16` inputs and `f32` sums.
+    cooperative_matrices: bool,
+}
+
+/// `None` off the CubeCL backends.
+fn half_support(device: &Device) -> Option<HalfSupport> {
     match device.as_dispatch().clone().inner() {
         #[cfg(feature = "cube")]
         DispatchDevice::Cube(device) => {
-            Some(!device.client().properties().features.matmul.cmma.is_empty())
+            use burn_cubecl::cubecl::ir::{ElemType, FloatKind};
+
+            let client = device.client();
+            let properties = client.properties();
+            let (f16, f32) = (
+                ElemType::Float(FloatKind::F16),
+                ElemType::Float(FloatKind::F32),
+            );
+            Some(HalfSupport {
+                arithmetic: properties.supports_type(f16),
+                cooperative_matrices: properties.features.matmul.cmma.iter().any(|config| {
+                    config.a_type == f16 && config.b_type == f16 && config.cd_type == f32
+                }),
+            })
         }
         _ => None,
     }

@@ -119,7 +119,12 @@ pub fn options_of(config: &StyleTransferConfig) -> BTreeMap<&'static str, String
         .find(|preset| {
             let options = written(config, *preset);
             let owned = options.iter().map(|(k, v)| ((*k).to_owned(), v.clone()));
-            self::config(&owned.collect()).is_ok_and(|read| read == *config)
+            // The page has no precision option: the server's model decides it.
+            let same = |read: StyleTransferConfig| {
+                let read = read.to_builder().precision(config.precision()).build();
+                read.is_ok_and(|read| read == *config)
+            };
+            self::config(&owned.collect()).is_ok_and(same)
         })
         .unwrap_or(Preset::Fast);
     written(config, preset)

@@ -94,7 +94,9 @@ pub struct StyleTransferConfig {
     pub(crate) pooling: Pooling,
     /// The preprocessing the weights expect.
     pub(crate) flavour: Flavour,
-    /// What VGG-16 computes in on a GPU (the CPU computes in `f32`).
+    /// What VGG-16 computes in on a GPU (the CPU computes in `f32`). Missing in a recipe
+    /// written before precisions existed, which ran in `f32`: read as `f32`.
+    #[serde(default)]
     pub(crate) precision: Precision,
 }
 

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use burn::tensor::{DType, Device};
 use image::RgbImage;
-use nst_vgg16::{Vgg16, WeightsSource};
+use nst_vgg16::{Precision, Vgg16, WeightsSource};
 
 use crate::objective::{Evaluation, Objective};
 use crate::prepare::masks::StyleMasks;
@@ -93,10 +93,18 @@ impl StyleTransfer {
             Arc::new(Vgg16::clone(&model).with_pooling(config.pooling()))
         };
         let wanted = config.precision().resolve(model.device())?;
-        let model = if model.precision().resolve(model.device())? == wanted {
-            model
-        } else {
-            Arc::new(Vgg16::clone(&model).with_precision(config.precision())?)
+        let model = match (model.precision(), wanted) {
+            (Precision::F32, DType::F16) => {
+                Arc::new(Vgg16::clone(&model).with_precision(Precision::F16)?)
+            }
+            (Precision::F16, DType::F32) => {
+                return Err(Error::Model(
+                    "holds f16 weights but the configuration asks for f32: load it in f32, \
+                     sessions cast it"
+                        .into(),
+                ));
+            }
+            _ => model,
         };
         Ok(Self {
             device: model.device().clone(),
