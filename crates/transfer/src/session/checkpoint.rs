@@ -8,6 +8,7 @@
 use std::fmt;
 
 use burn::tensor::{Device, Tensor, TensorData};
+use nst_vgg16::Precision;
 use serde::{Deserialize, Serialize};
 
 use crate::objective::Point;
@@ -267,8 +268,14 @@ impl Checkpoint {
 }
 
 /// The configuration as the checkpoint keeps it: JSON.
+/// The configuration as a checkpoint records it, without its precision: a run writes `auto`
+/// where its recipe, which a resume reads, records the precision `auto` resolved to.
 pub(crate) fn fingerprint(config: &StyleTransferConfig) -> Result<String, Error> {
-    serde_json::to_string(config).map_err(|e| Error::checkpoint_from("cannot be encoded", e))
+    let config = config
+        .to_builder()
+        .precision(Precision::default())
+        .build()?;
+    serde_json::to_string(&config).map_err(|e| Error::checkpoint_from("cannot be encoded", e))
 }
 
 fn to_device(shape: &[usize], values: &[f32], device: &Device) -> Option<Tensor<4>> {
