@@ -4,8 +4,8 @@
 //! runs our own operation, registered through Burn's backend extensions ([`extension`]): a
 //! Winograd convolution ([`winograd`]) with the bias and ReLU fused, and one autodiff node
 //! whose backward pass computes the input gradient only. A layer built on a CubeCL backend
-//! (wgpu, CUDA) keeps its kernels channels-last and runs the same operation through Burn's
-//! implicit-GEMM kernels ([`cube`]). A layer built on any other backend keeps the kernels as
+//! (wgpu, CUDA) keeps its kernels channels-last and runs the same operation on Burn's
+//! convolution kernels: the implicit GEMM on tensor cores for `f16` ([`cube`]). A layer built on any other backend keeps the kernels as
 //! they are and runs Burn's `conv2d` and `relu`.
 
 #[cfg(feature = "cube")]
