@@ -176,6 +176,23 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    /// A batch's plan would not work: every problem found, one a line.
+    #[error("the plan is refused: {}", .0.join("; "))]
+    PlanRefused(Vec<String>),
+
+    /// A batch's plan cannot be read.
+    #[error("the plan in {} cannot be read: {reason}", dir.display())]
+    BadPlan {
+        /// The batch's folder.
+        dir: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A shard is not `I/N` with `I < N`.
+    #[error("invalid shard {0}")]
+    InvalidShard(String),
+
     /// A file differs from the one the recipe was made with.
     #[error(
         "{} has changed since the recipe was made (sha256 {actual}, recipe says {expected})",
@@ -189,6 +206,16 @@ pub enum Error {
         /// The recipe's hash.
         expected: String,
     },
+}
+
+impl Error {
+    /// The problems of a refused plan, one a line, or none for any other error.
+    pub fn problems(&self) -> &[String] {
+        match self {
+            Error::PlanRefused(problems) => problems,
+            _ => &[],
+        }
+    }
 }
 
 impl From<nst_vgg16::Error> for Error {

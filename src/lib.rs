@@ -30,6 +30,7 @@
 
 pub mod assets;
 pub mod backend;
+pub mod batch;
 pub mod bench;
 mod error;
 pub mod io;

@@ -1,6 +1,7 @@
 //! `nst`: repaint a photo in the style of a painting.
 
 mod args;
+mod batch;
 mod bench;
 mod checkpoints;
 mod clip;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         Some(args::Command::Resume(args)) => resume::resume(args),
         Some(args::Command::Video(args)) => video::video(*args),
         Some(args::Command::Serve(args)) => serve::serve(args),
+        Some(args::Command::Batch(args)) => batch::batch(args),
         None => run::stylize(args.run),
     };
     match result {
@@ -37,6 +39,10 @@ fn main() -> ExitCode {
         Err(error) if error.is::<run::Interrupted>() => {
             eprintln!("nst: {error}");
             ExitCode::from(130)
+        }
+        Err(error) if batch::exit_code(&error).is_some() => {
+            eprintln!("nst: {error}");
+            ExitCode::from(batch::exit_code(&error).unwrap_or(1))
         }
         Err(error) => {
             let message = format!("{error:#}").replace('\n', " ");

@@ -1,5 +1,6 @@
 //! The command line's arguments.
 
+mod batch;
 mod model;
 mod run;
 mod serve;
@@ -12,6 +13,7 @@ use clap::{Parser, Subcommand};
 use nst::transfer::{Preset, StyleLoss};
 use nst::{Backend, Layer, StyleTransferConfig};
 
+pub use batch::{BatchArgs, BatchCommand, Pairs, PlanArgs, RunBatchArgs, StatusArgs};
 pub use model::ModelArgs;
 use model::style_layers;
 pub use model::weights_source;
@@ -48,6 +50,9 @@ pub enum Command {
     /// Serve a web page to paint with on this machine: drop a photo and paintings, watch the
     /// picture form, steer it, paint masks, download the result with its recipe.
     Serve(ServeArgs),
+    /// Paint many photos as the tasks of a cluster scheduler (a SLURM job array, a Kubernetes
+    /// Indexed Job): plan the items, run a shard of them, follow the status.
+    Batch(BatchArgs),
 }
 
 /// Options of `nst resume`.
