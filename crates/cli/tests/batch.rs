@@ -176,6 +176,8 @@ fn plans_are_stable_and_job_files_are_the_committed_ones_filled_in() {
         "3",
         "--at-once",
         "2",
+        "--iterations",
+        "2",
         "--print-sbatch",
     ];
     args.extend(RUN);
@@ -320,6 +322,32 @@ fn a_bad_photo_fails_alone_and_the_status_names_it() {
         "{}",
         stderr(&other)
     );
+
+    // The photo fixed, its failed items are planned again on their own, and painted.
+    inputs(dir);
+    let retry = nst_in(
+        dir,
+        &["batch", "plan", "--retry-failed", "out", "-o", "retry"],
+    );
+    assert!(
+        assert_ok(&retry).contains("planned 2 items"),
+        "{}",
+        stderr(&retry)
+    );
+    let no_scheduler = nst_in(dir, &["batch", "run", "retry", "--shard", "auto"]);
+    assert_eq!(no_scheduler.status.code(), Some(1));
+    assert!(
+        stderr(&no_scheduler).contains("give --shard I/N"),
+        "{}",
+        stderr(&no_scheduler)
+    );
+    assert_ok(&nst_in(dir, &["batch", "run", "retry", "--shard", "0/2"]));
+    assert_ok(&nst_in(dir, &["batch", "run", "retry", "--shard", "1/2"]));
+    let names: Vec<_> = outputs(&dir.join("retry"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["scene--plain.png", "scene--starry.png"]);
 }
 
 // ---- On a one-node SLURM cluster ----------------------------------------------------------
@@ -447,13 +475,9 @@ fn slurm_array_paints_as_lone_runs_and_a_resubmission_skips_everything() {
         "{stdout}"
     );
 
-    let first = run_array(
-        dir,
-        &[
-            "--array=0-2",
-            &format!("--output={}/.nst-batch/logs/%A_%a.log", out.display()),
-        ],
-    );
+    let log_option = format!("--output={}/.nst-batch/logs/%A_%a.log", out.display());
+    let array = ["--array=0-2", log_option.as_str()];
+    let first = run_array(dir, &array);
     let log = logs(&out, &first);
     assert_eq!(log.matches("nst exited 0").count(), 3, "{log}");
     let painted = outputs(&out);
@@ -483,13 +507,7 @@ fn slurm_array_paints_as_lone_runs_and_a_resubmission_skips_everything() {
         "the recipe reruns to the same pixels"
     );
 
-    let second = run_array(
-        dir,
-        &[
-            "--array=0-2",
-            &format!("--output={}/.nst-batch/logs/%A_%a.log", out.display()),
-        ],
-    );
+    let second = run_array(dir, &array);
     let log = logs(&out, &second);
     assert_eq!(log.matches("to paint (attempt 0)").count(), 3, "{log}");
     assert_eq!(

@@ -1,6 +1,5 @@
 //! The floating-point format VGG-16 computes in on a device.
 
-use burn::backend::DispatchDevice;
 use burn::tensor::{DType, Device};
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +98,7 @@ struct HalfSupport {
 fn half_support(device: &Device) -> Option<HalfSupport> {
     match device.as_dispatch().clone().inner() {
         #[cfg(feature = "cube")]
-        DispatchDevice::Cube(device) => {
+        burn::backend::DispatchDevice::Cube(device) => {
             use burn_cubecl::cubecl::ir::{ElemType, FloatKind};
 
             let client = device.client();
