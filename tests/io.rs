@@ -167,7 +167,7 @@ fn a_dangling_symlink_creates_its_target_if_its_folder_exists() {
 }
 
 #[test]
-fn a_regular_file_is_replaced_atomically_with_mode_0644() {
+fn a_regular_file_is_replaced_atomically_keeping_its_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out.bin");
     fs::write(&path, b"old contents").unwrap();
@@ -180,7 +180,11 @@ fn a_regular_file_is_replaced_atomically_with_mode_0644() {
     assert_eq!(fs::read(&old).unwrap(), b"old contents");
     let metadata = fs::symlink_metadata(&path).unwrap();
     assert!(metadata.file_type().is_file());
-    assert_eq!(metadata.permissions().mode() & 0o777, 0o644);
+    assert_eq!(
+        metadata.permissions().mode() & 0o777,
+        0o600,
+        "the replaced file's mode"
+    );
     assert_eq!(names(dir.path()), ["old", "out.bin"]);
 
     // A failed write leaves the file alone and no temporary file behind.

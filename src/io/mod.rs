@@ -8,8 +8,9 @@
 //!   `/dev/stdout`, `/dev/null`) is opened for writing and written in place as a stream: no
 //!   temporary file, no rename, so the node stays what it is;
 //! - anything else, a regular file or a missing path, is written atomically: the bytes go to a
-//!   temporary file in the same folder, which is synced, given mode `rw-r--r--` and renamed
-//!   over the file. A symlink is followed first, so its final target is replaced and the link
+//!   temporary file in the same folder, which is synced and renamed over the file. A new file
+//!   gets `rw-rw-rw-` less the umask (a checkpoint, [`write_private`], `rw-------`); a replaced
+//!   file keeps its mode, and its owner where the process may set it. A symlink is followed first, so its final target is replaced and the link
 //!   stays a link; a dangling symlink creates its target if the target's folder exists.
 //!
 //! A folder is never an output. On other systems than Unix every existing path is a file.
@@ -26,5 +27,5 @@ pub use decode::{
 
 pub use write::{
     STDOUT, StreamKind, Target, check_writable, encode_with_text, open_in_place, output_format,
-    persist, save, save_with_text, staging_file, write_atomic, write_output,
+    persist, save, save_with_text, staging_file, write_atomic, write_output, write_private,
 };

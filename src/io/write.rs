@@ -135,7 +135,7 @@ pub fn check_writable(path: &Path) -> Result<(), Error> {
             .map(drop)
             .map_err(|e| write_error(path, e)),
         Target::Stream { .. } => Ok(()),
-        Target::File(file) => stage(path, &file).map(drop),
+        Target::File(file) => stage(path, &file, NEW_FILE_MODE).map(drop),
     }
 }
 
@@ -173,7 +173,7 @@ pub fn write_output(
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Error> {
     match Target::of(path)? {
-        Target::File(file) => atomically(path, &file, write),
+        Target::File(file) => atomically(path, &file, NEW_FILE_MODE, write),
         Target::Stdout => stream(path, io::stdout().lock(), write),
         Target::Stream { path: node, kind } => {
             let opened = open_stream(&node, kind).map_err(|e| write_error(path, e))?;
@@ -184,12 +184,27 @@ pub fn write_output(
 
 /// Writes `path` with `write` atomically, as [`write_output`] writes a file; a stream is
 /// refused ([`Error::NotAFile`]), for files that must be read back whole (a checkpoint).
+///
+/// A new file gets the mode a program's new files get (`rw-rw-rw-` less the umask); a file
+/// that is replaced keeps its mode, and its owner where the process may set it.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Error> {
-    atomically(path, &atomic_file(path)?, write)
+    atomically(path, &atomic_file(path)?, NEW_FILE_MODE, write)
 }
+
+/// Writes `path` as [`write_atomic`] does, but a new file is readable by its owner only
+/// (`rw-------`): for a run's state (a checkpoint), which holds the pictures it is painting.
+pub fn write_private(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Error> {
+    atomically(path, &atomic_file(path)?, 0o600, write)
+}
+
+/// The mode new outputs are created with, before the umask.
+const NEW_FILE_MODE: u32 = 0o666;
 
 /// Opens `path` to be written in place, a piece at a time, as a log that `tail -f` follows:
 /// a stream is opened as [`write_output`] opens it, a file is created or truncated where it
@@ -206,8 +221,8 @@ pub fn open_in_place(path: &Path) -> Result<Box<dyn Write + Send>, Error> {
     }
 }
 
-/// Syncs a file staged by [`staging_file`] for `path`, gives it the usual `rw-r--r--` mode and
-/// renames it over `path`'s file (a symlink's final target). A stream is refused.
+/// Syncs a file staged by [`staging_file`] for `path` and renames it over `path`'s file (a
+/// symlink's final target), which keeps its mode. A stream is refused.
 pub fn persist(staged: NamedTempFile, path: &Path) -> Result<(), Error> {
     commit(staged, path, &atomic_file(path)?)
 }
@@ -215,7 +230,7 @@ pub fn persist(staged: NamedTempFile, path: &Path) -> Result<(), Error> {
 /// A temporary file in the folder of `path`'s file (a symlink's final target), so that a
 /// rename ([`persist`]) can replace it. A stream is refused.
 pub fn staging_file(path: &Path) -> Result<NamedTempFile, Error> {
-    stage(path, &atomic_file(path)?)
+    stage(path, &atomic_file(path)?, NEW_FILE_MODE)
 }
 
 /// The file that replaces `path` atomically, or an error if `path` is a stream.
@@ -237,9 +252,10 @@ fn atomic_file(path: &Path) -> Result<PathBuf, Error> {
 fn atomically(
     path: &Path,
     file: &Path,
+    mode: u32,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), Error> {
-    let staged = stage(path, file)?;
+    let staged = stage(path, file, mode)?;
     let mut writer = BufWriter::new(staged.as_file());
     write(&mut writer)
         .and_then(|()| writer.flush())
@@ -271,19 +287,31 @@ fn open_stream(node: &Path, kind: StreamKind) -> io::Result<Box<dyn Write + Send
     Ok(Box::new(OpenOptions::new().write(true).open(node)?))
 }
 
-/// A temporary file in `file`'s folder (`path` is the output as the user named it).
-fn stage(path: &Path, file: &Path) -> Result<NamedTempFile, Error> {
-    tempfile::Builder::new()
-        .prefix(".nst-")
+/// A temporary file in `file`'s folder (`path` is the output as the user named it), created
+/// with `mode` less the umask, as the file itself would be.
+fn stage(path: &Path, file: &Path, mode: u32) -> Result<NamedTempFile, Error> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".nst-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
         .tempfile_in(folder_of(file))
         .map_err(|e| write_error(path, e))
 }
 
-/// Syncs `staged`, gives it the usual mode and renames it over `file`.
+/// Syncs `staged`, gives it the mode (and where it may, the owner) of the file it replaces,
+/// and renames it over `file`.
 fn commit(staged: NamedTempFile, path: &Path, file: &Path) -> Result<(), Error> {
     let error = |source| write_error(path, source);
     staged.as_file().sync_all().map_err(error)?;
-    set_readable(staged.as_file());
+    if let Ok(replaced) = fs::metadata(file) {
+        keep_mode_and_owner(staged.as_file(), &replaced).map_err(error)?;
+    }
     staged.persist(file).map_err(|e| error(e.error))?;
     Ok(())
 }
@@ -363,13 +391,13 @@ fn stream_kind(_: &fs::FileType) -> Option<StreamKind> {
     None
 }
 
-/// Gives the staged file the usual `rw-r--r--` mode instead of the temporary file's `rw-------`.
-fn set_readable(file: &File) {
+/// Gives `staged` the mode of the file it replaces, and its owner and group where this process
+/// may (a process that is not root keeps its own: a failed chown is not an error).
+fn keep_mode_and_owner(staged: &File, replaced: &fs::Metadata) -> io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = file.set_permissions(fs::Permissions::from_mode(0o644));
+        use std::os::unix::fs::MetadataExt;
+        let _ = std::os::unix::fs::fchown(staged, Some(replaced.uid()), Some(replaced.gid()));
     }
-    #[cfg(not(unix))]
-    let _ = file;
+    staged.set_permissions(replaced.permissions())
 }

@@ -54,7 +54,7 @@ impl Checkpoints {
             .checkpoint()?
             .with_note(self.note.clone())
             .to_bytes()?;
-        nst::io::write_atomic(&self.path, |w| w.write_all(&bytes)).context("--checkpoint")
+        nst::io::write_private(&self.path, |w| w.write_all(&bytes)).context("--checkpoint")
     }
 }
 

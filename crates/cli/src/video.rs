@@ -232,7 +232,7 @@ fn paint(
             return Ok(());
         };
         let bytes = checkpoint.with_note(note_json.clone()).to_bytes()?;
-        nst::io::write_atomic(path, |w| w.write_all(&bytes)).context("--checkpoint")
+        nst::io::write_private(path, |w| w.write_all(&bytes)).context("--checkpoint")
     };
     let styles = inputs.styles();
     let mut painter = match resume {

@@ -965,6 +965,16 @@ fn tokens_limits_and_origins_are_enforced() {
     let server = Server::start(&["--generate-token", "--max-upload-mib", "1"]);
     let token = server.token.clone().expect("a printed token");
     assert!(token.len() >= 32, "{token}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let uploads = std::fs::metadata(server.dir.path().join("uploads")).unwrap();
+        assert_eq!(
+            uploads.permissions().mode() & 0o777,
+            0o700,
+            "uploads are the user's"
+        );
+    }
     let agent = agent();
     let info = server.at("/api/info");
     let message = get(&agent, &info, &[]).error(401);

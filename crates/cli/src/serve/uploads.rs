@@ -25,10 +25,16 @@ pub struct Uploads {
 }
 
 impl Uploads {
-    /// Uploads kept in `folder` (created if missing), each refused if its decoded pixels
-    /// would take more than `max_decoded_bytes`.
+    /// Uploads kept in `folder` (created if missing, readable by this user only: the photos
+    /// are theirs), each refused if its decoded pixels would take more than
+    /// `max_decoded_bytes`.
     pub fn new(folder: PathBuf, max_decoded_bytes: u64) -> Result<Self> {
-        std::fs::create_dir_all(&folder)
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&folder)
             .with_context(|| format!("cannot create the uploads folder {}", folder.display()))?;
         Ok(Self {
             folder,
