@@ -97,7 +97,7 @@ pub fn fit_memory(
 }
 
 /// The memory the kernel says new allocations can take (`MemAvailable`), on Linux.
-fn available_memory() -> Option<u64> {
+pub fn available_memory() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -8,12 +8,11 @@
 //! at a time. Each test starts its own server on a free port with an uploads folder of its
 //! own, on the CPU.
 
-use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource as _, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
@@ -25,6 +24,7 @@ use serde_json::{Value, json};
 mod common;
 
 use common::assert_one_line_error;
+use common::server::{Server, agent, get, job_events, post, raw};
 
 /// A file in the workspace's `assets`.
 fn asset(name: &str) -> PathBuf {
@@ -55,181 +55,6 @@ fn output_within(mut child: Child, limit: Duration) -> Output {
 fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
-}
-
-/* ---------- the server ---------- */
-
-/// A running `nst serve`, killed on drop (its standard error is printed if the test failed).
-struct Server {
-    child: Child,
-    /// The address it printed (with `?token=` if it has one).
-    url: String,
-    /// `http://127.0.0.1:PORT`.
-    origin: String,
-    token: Option<String>,
-    dir: tempfile::TempDir,
-}
-
-impl Server {
-    /// `nst serve --listen 127.0.0.1:0 --backend cpu --uploads DIR ARGS`, once it listens.
-    fn start(args: &[&str]) -> Self {
-        Self::start_with(args, &[])
-    }
-
-    /// [`Server::start`] with these environment variables too.
-    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let log = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--backend", "cpu"])
-            .arg("--uploads")
-            .arg(dir.path().join("uploads"))
-            .args(args)
-            .env("NST_VGG16_ONNX", common::weights())
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut server = Self {
-            child,
-            url: String::new(),
-            origin: String::new(),
-            token: None,
-            dir,
-        };
-        let (send, receive) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("nst: serving on ") {
-                    send.send(url.to_owned()).ok();
-                }
-            }
-        });
-        let url = receive
-            .recv_timeout(Duration::from_secs(180))
-            .expect("nst serve printed no address");
-        let (origin, rest) = url.split_at(url[7..].find('/').unwrap() + 7);
-        server.origin = origin.to_owned();
-        server.token = rest.strip_prefix("/?token=").map(str::to_owned);
-        server.url = url;
-        server
-    }
-
-    /// `origin` + `path`.
-    fn at(&self, path: &str) -> String {
-        format!("{}{path}", self.origin)
-    }
-
-    /// The server's resident memory, in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-
-    fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(self.dir.path().join("stderr.log"));
-            eprintln!("nst serve's standard error:\n{}", log.unwrap_or_default());
-        }
-    }
-}
-
-/* ---------- plain HTTP ---------- */
-
-/// An answer's status and body.
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// Asserts `status` and a `{"error": "one line"}` body; returns the message.
-    fn error(&self, status: u16) -> String {
-        assert_eq!(
-            self.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-        let message = self.json()["error"].as_str().unwrap().to_owned();
-        assert!(
-            !message.is_empty() && !message.contains('\n'),
-            "{message:?}"
-        );
-        message
-    }
-}
-
-fn agent() -> ureq::Agent {
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(120)))
-        .build();
-    ureq::Agent::new_with_config(config)
-}
-
-fn answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
-    let mut response = response.unwrap();
-    let status = response.status().as_u16();
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap();
-    Answer { status, body }
-}
-
-fn get(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)]) -> Answer {
-    let request = headers
-        .iter()
-        .fold(agent.get(url), |r, (name, value)| r.header(*name, *value));
-    answer(request.call())
-}
-
-fn post(agent: &ureq::Agent, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
-    let request = headers
-        .iter()
-        .fold(agent.post(url), |r, (name, value)| r.header(*name, *value));
-    answer(request.send(body))
-}
-
-/// The events of job `id` (replayed from its start; the stream ends with the job), as
-/// `(name, data)`.
-fn job_events(server: &Server, id: u64) -> Vec<(String, Value)> {
-    let answer = get(&agent(), &server.at(&format!("/api/jobs/{id}/events")), &[]);
-    assert_eq!(answer.status, 200);
-    let text = String::from_utf8(answer.body).unwrap();
-    let mut events = Vec::new();
-    for block in text.split("\n\n") {
-        let field = |name: &str| {
-            block
-                .lines()
-                .find_map(|line| line.strip_prefix(name))
-                .map(|value| value.trim_start().to_owned())
-        };
-        if let (Some(name), Some(data)) = (field("event:"), field("data:")) {
-            events.push((name, serde_json::from_str(&data).unwrap()));
-        }
-    }
-    events
 }
 
 /* ---------- the browser ---------- */
@@ -994,8 +819,14 @@ fn tokens_limits_and_origins_are_enforced() {
     get(&agent, &server.at("/api/default/content.png"), &[]).error(401);
 
     let images = server.at("/api/images");
-    let large = vec![0u8; (1 << 20) + 1];
-    let message = post(&agent, &images, &[("Authorization", &bearer)], &large).error(413);
+    // Refused from its length, before its body is read: the server answers and closes.
+    let head = format!(
+        "POST /api/images HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {bearer}\r\n\
+         Content-Length: {}\r\n",
+        (1 << 20) + 1
+    );
+    let refused = raw(&server.origin, &head, &[], Duration::from_secs(10)).expect("an answer");
+    let message = refused.error(413);
     assert!(message.contains("1 MiB"), "{message}");
     // Within the limit, the bytes are checked as an image.
     let small = vec![0u8; 1 << 20];

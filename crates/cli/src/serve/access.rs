@@ -32,13 +32,7 @@ pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Ne
     if allowed {
         return next.run(request).await;
     }
-    // What the client still sends (as much as an upload may be) is read and dropped, so that
-    // it gets the answer rather than a reset connection.
-    super::api::drain(
-        request.into_body().into_data_stream(),
-        server.max_upload_bytes,
-    )
-    .await;
+    // The body is not read: the answer closes the connection (see `ApiError`).
     match &server.token {
         Some(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,

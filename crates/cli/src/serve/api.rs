@@ -4,14 +4,13 @@ use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, BodyDataStream, Bytes};
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use futures_util::StreamExt as _;
 use nst::recipe::Recipe;
 use nst::transfer::Preset;
 use serde_json::{Value, json};
@@ -20,7 +19,7 @@ use super::events::events;
 use super::jobs::{Full, UnknownJob};
 use super::options::options_of;
 use super::work::{JobRequest, NoImage, Work};
-use super::{Server, access, one_line, page};
+use super::{Server, access, busy, one_line, page};
 
 /// Every route, behind the access check.
 pub fn router(server: Arc<Server>) -> Router {
@@ -44,6 +43,10 @@ pub fn router(server: Arc<Server>) -> Router {
                 "this address does not take that method",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&server),
+            busy::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&server),
             access::check,
@@ -70,7 +73,9 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": self.message }))).into_response()
+        // The request may not have been read whole: the connection is not used again.
+        let close = [(header::CONNECTION, "close")];
+        (self.status, close, Json(json!({ "error": self.message }))).into_response()
     }
 }
 
@@ -132,18 +137,19 @@ async fn default_style() -> Response {
 
 /// `POST /api/images`: checks an image and keeps it; answers its id and size.
 async fn upload(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Value>> {
-    let bytes = read_body(body, server.max_upload_bytes).await?;
+    let received = server.bodies.read(body, server.max_upload_bytes).await?;
     let decoding = Arc::clone(&server);
-    let uploaded = blocking(&server, move || decoding.uploads.add(&bytes)).await?;
+    // The body's share of the memory budget is held until it is decoded.
+    let uploaded = blocking(&server, move || decoding.uploads.add(&received.bytes)).await?;
     Ok(Json(json!(uploaded)))
 }
 
 /// `POST /api/recipe`: the options of the recipe a PNG carries.
 async fn recipe(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Value>> {
-    let bytes = read_body(body, server.max_upload_bytes).await?;
+    let received = server.bodies.read(body, server.max_upload_bytes).await?;
     let name = std::path::Path::new("upload.png");
     let recipe = blocking(&server, move || {
-        Ok(Recipe::from_png(Cursor::new(bytes), name)?)
+        Ok(Recipe::from_png(Cursor::new(&received.bytes), name)?)
     })
     .await?;
     Ok(Json(json!({
@@ -156,8 +162,8 @@ async fn recipe(State(server): State<Arc<Server>>, body: Body) -> Answer<Json<Va
 
 /// `POST /api/jobs`: checks a run and queues it; answers its id.
 async fn submit(State(server): State<Arc<Server>>, body: Body) -> Answer<Response> {
-    let bytes = read_body(body, MAX_RUN_BYTES).await?;
-    let request: JobRequest = serde_json::from_slice(&bytes)
+    let received = server.bodies.read(body, MAX_RUN_BYTES).await?;
+    let request: JobRequest = serde_json::from_slice(&received.bytes)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid run: {e}")))?;
     server.jobs.check_room().map_err(anyhow::Error::from)?;
     let preparing = Arc::clone(&server);
@@ -214,48 +220,6 @@ fn image_answer(kind: &'static str, bytes: Bytes, download: Option<&str>) -> Res
     response
 }
 
-/// The body, refused with 413 beyond `limit` bytes. The rest of an oversized body is read
-/// and dropped (up to [`DRAIN`] more bytes), so that the browser gets the answer rather than
-/// a connection reset.
-async fn read_body(body: Body, limit: u64) -> Answer<Vec<u8>> {
-    let mut chunks = body.into_data_stream();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|error| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("cannot read the upload: {error}"),
-            )
-        })?;
-        if (bytes.len() + chunk.len()) as u64 > limit {
-            drain(chunks, DRAIN).await;
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the upload is larger than the server's limit of {} MiB",
-                    limit >> 20
-                ),
-            ));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
-/// Reads and drops the rest of a body, up to `limit` bytes.
-pub async fn drain(mut chunks: BodyDataStream, limit: u64) {
-    let mut seen = 0u64;
-    while let Some(Ok(chunk)) = chunks.next().await {
-        seen += chunk.len() as u64;
-        if seen > limit {
-            break;
-        }
-    }
-}
-
-/// How much of an oversized body is read and dropped before the connection is closed.
-const DRAIN: u64 = 256 << 20;
-
 /// The largest run request (`POST /api/jobs`), in bytes: ids and options.
 const MAX_RUN_BYTES: u64 = 64 << 10;
 
@@ -265,10 +229,17 @@ async fn blocking<T: Send + 'static>(
     server: &Server,
     work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> Answer<T> {
-    let _permit =
-        server.decoders.acquire().await.map_err(|_| {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping")
-        })?;
+    let permit = Arc::clone(&server.decoders)
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping"))?;
+    // The permit goes with the work: a client that gives up drops this request, not the work
+    // on its thread, which holds the permit until it is done.
+    let work = move || {
+        let result = work();
+        drop(permit);
+        result
+    };
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(ApiError::from),
         Err(error) => Err(ApiError::new(

@@ -1,7 +1,8 @@
 //! A job's server-sent events, as the page follows it: its place in the queue, its start,
-//! every iteration's losses, the latest preview, and its end. A stream opened late first
-//! gets what it missed; previews in between are skipped. A job whose last stream closed (its
-//! tab was closed) is stopped unless another opens within [`UNFOLLOWED`](super::jobs::UNFOLLOWED).
+//! its iterations' losses, the latest preview, and its end. A stream opened late first gets
+//! what it missed (the progress kept: see [`ProgressLog`](super::progress::ProgressLog));
+//! previews in between are skipped. A job whose last stream closed (its tab was closed) is
+//! stopped unless another opens within [`UNFOLLOWED`](super::jobs::UNFOLLOWED).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -41,7 +42,8 @@ pub fn events(job: Arc<Job>, jobs: Arc<Jobs>) -> impl Stream<Item = Result<Event
 #[derive(Default)]
 struct Sent {
     phase_changes: u64,
-    progress: usize,
+    /// The number of the next `progress` event to send.
+    progress: u64,
     preview: u64,
     end: bool,
 }
@@ -62,10 +64,10 @@ impl Sent {
             }
             _ => {}
         }
-        for progress in &state.progress[self.progress..] {
+        for progress in state.progress.since(self.progress) {
             events.push(event("progress", progress));
         }
-        self.progress = state.progress.len();
+        self.progress = state.progress.next();
         if let Some((number, preview)) = &state.preview
             && *number > self.preview
         {

@@ -1,5 +1,5 @@
 //! A job: one run the page asked for, its state as the page follows it (its place in the
-//! queue, every iteration's losses, the latest preview, the result), and its stop flag.
+//! queue, its iterations' losses, the latest preview, the result), and its stop flag.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use nst::image::RgbImage;
 use serde_json::Value;
 use tokio::sync::watch;
+
+use super::progress::ProgressLog;
 
 /// Where a job is.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,8 +49,8 @@ pub struct JobState {
     pub phase: Phase,
     /// Bumped by every change of `phase` (a new place in the queue included).
     pub phase_changes: u64,
-    /// One `progress` event per iteration so far, in order.
-    pub progress: Vec<Value>,
+    /// The iterations' `progress` events, as a bounded summary.
+    pub progress: ProgressLog,
     /// The latest preview: its number (from 1) and its event's data (JSON).
     pub preview: Option<(u64, Arc<str>)>,
     pub result: Option<Arc<JobResult>>,
@@ -72,7 +74,7 @@ impl Job {
             state: Mutex::new(JobState {
                 phase: Phase::Submitted,
                 phase_changes: 0,
-                progress: Vec::new(),
+                progress: ProgressLog::default(),
                 preview: None,
                 result: None,
             }),

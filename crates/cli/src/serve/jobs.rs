@@ -1,5 +1,7 @@
-//! The jobs a server knows, and which of them run: at most `limit` at once, the others
-//! waiting in order, each told its place whenever it moves. A job runs while someone
+//! The jobs a server knows, and which of them run: at most `limit` at once, and only while
+//! the running jobs' memory estimates together fit the server's budget (a job alone always
+//! may: it was fitted to the budget when submitted), the others waiting in order, each told
+//! its place whenever it moves. A job runs while someone
 //! follows it: one that nobody follows for [`UNFOLLOWED`] (its tab was closed) is stopped.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -32,6 +34,8 @@ pub struct UnknownJob(pub String);
 pub struct Jobs {
     limit: usize,
     max_waiting: usize,
+    /// The memory the running jobs' estimates may take together, if bounded.
+    budget: Option<u64>,
     lines: Mutex<Lines>,
 }
 
@@ -40,15 +44,19 @@ struct Lines {
     next_id: u64,
     known: BTreeMap<u64, Arc<Job>>,
     running: usize,
+    /// The running jobs' memory estimates, summed.
+    held: u64,
     waiting: VecDeque<(Arc<Job>, Work)>,
 }
 
 impl Jobs {
-    /// Jobs of which `limit` run at once and at most `max_waiting` wait.
-    pub fn new(limit: usize, max_waiting: usize) -> Arc<Self> {
+    /// Jobs of which `limit` run at once, within `budget` bytes of estimated memory together,
+    /// and at most `max_waiting` wait.
+    pub fn new(limit: usize, max_waiting: usize, budget: Option<u64>) -> Arc<Self> {
         Arc::new(Self {
             limit,
             max_waiting,
+            budget,
             lines: Mutex::default(),
         })
     }
@@ -114,13 +122,25 @@ impl Jobs {
         });
     }
 
-    /// Starts waiting jobs while fewer than `limit` run, and tells the others their place.
+    /// Starts waiting jobs in order while fewer than `limit` run and the next fits in the
+    /// budget beside them, and tells the others their place.
     fn start_waiting(self: &Arc<Self>, lines: &mut Lines) {
         while lines.running < self.limit {
+            let Some((_, next)) = lines.waiting.front() else {
+                break;
+            };
+            let estimate = next.estimate;
+            let fits = self
+                .budget
+                .is_none_or(|budget| lines.held.saturating_add(estimate) <= budget);
+            if lines.running > 0 && !fits {
+                break;
+            }
             let Some((job, work)) = lines.waiting.pop_front() else {
                 break;
             };
             lines.running += 1;
+            lines.held = lines.held.saturating_add(estimate);
             let (jobs, thread_job) = (Arc::clone(self), Arc::clone(&job));
             let spawned = std::thread::Builder::new()
                 .name(format!("nst-job-{}", job.id))
@@ -130,10 +150,11 @@ impl Jobs {
                     let (outcome, result) =
                         std::panic::catch_unwind(AssertUnwindSafe(|| work.run(&job)))
                             .unwrap_or_else(|panic| (crashed(panic.as_ref()), None));
-                    jobs.finish(&job, outcome, result);
+                    jobs.finish(&job, outcome, result, estimate);
                 });
             if let Err(error) = spawned {
                 lines.running -= 1;
+                lines.held = lines.held.saturating_sub(estimate);
                 let message = format!("cannot start the run: {error}");
                 job.end(Outcome::Failed(message), None);
             }
@@ -143,9 +164,16 @@ impl Jobs {
 
     /// A running job ended: it says so (at once with the next one's start, so that a page
     /// that starts another run when told finds the place free), and the next may start.
-    fn finish(self: &Arc<Self>, job: &Job, outcome: Outcome, result: Option<JobResult>) {
+    fn finish(
+        self: &Arc<Self>,
+        job: &Job,
+        outcome: Outcome,
+        result: Option<JobResult>,
+        estimate: u64,
+    ) {
         let mut lines = self.lock();
         lines.running -= 1;
+        lines.held = lines.held.saturating_sub(estimate);
         job.end(outcome, result);
         self.start_waiting(&mut lines);
     }

@@ -53,8 +53,12 @@ struct JobCommandLine {
 }
 
 /// The configuration `options` describe (empty values are left to the preset), as `nst`
-/// would read them from its command line, with its messages.
-pub fn config(options: &BTreeMap<String, String>) -> Result<StyleTransferConfig> {
+/// would read them from its command line, with its messages; refused beyond the server's
+/// bounds, `max_iterations` over all its scales among them.
+pub fn config(
+    options: &BTreeMap<String, String>,
+    max_iterations: usize,
+) -> Result<StyleTransferConfig> {
     let mut args = Vec::with_capacity(options.len());
     for (name, value) in options {
         if !ALLOWED.contains(&name.as_str()) {
@@ -79,27 +83,26 @@ pub fn config(options: &BTreeMap<String, String>) -> Result<StyleTransferConfig>
         anyhow::anyhow!("{}", line.trim_start_matches("error: "))
     })?;
     let config = command_line.transfer.config()?;
-    within_bounds(&config)?;
+    within_bounds(&config, max_iterations)?;
     Ok(config)
 }
 
-/// The largest run a page may ask for: its longest side, iterations (per scale too), L-BFGS
-/// history and style scale.
+/// The largest run a page may ask for: its longest side, L-BFGS history and style scale (its
+/// iterations are bounded by `nst serve --max-iterations`).
 pub const MAX_SIZE: u32 = 4096;
-const MAX_ITERATIONS: usize = 10_000;
 const MAX_HISTORY: usize = 1000;
 const MAX_STYLE_SCALE: f64 = 4.0;
 
 /// Refuses runs beyond the bounds a server keeps to (the command line has none: a user there
 /// spends their own machine).
-fn within_bounds(config: &StyleTransferConfig) -> Result<()> {
-    match config.size() {
-        Some(size) if size <= MAX_SIZE => {}
+fn within_bounds(config: &StyleTransferConfig, max_iterations: usize) -> Result<()> {
+    let size = match config.size() {
+        Some(size) if size <= MAX_SIZE => size,
         _ => bail!("size: give a longest side of at most {MAX_SIZE} pixels"),
-    }
-    let per_scale = config.multiscale().and_then(|m| m.iterations_per_scale);
-    if config.iterations() > MAX_ITERATIONS || per_scale.is_some_and(|n| n > MAX_ITERATIONS) {
-        bail!("iterations: at most {MAX_ITERATIONS} (at each scale)");
+    };
+    let total = config.total_iterations((size, size));
+    if total > max_iterations {
+        bail!("iterations: at most {max_iterations} over all scales, not {total}");
     }
     if config.history() > MAX_HISTORY {
         bail!("history: at most {MAX_HISTORY}");
@@ -124,7 +127,7 @@ pub fn options_of(config: &StyleTransferConfig) -> BTreeMap<&'static str, String
                 let read = read.to_builder().precision(config.precision()).build();
                 read.is_ok_and(|read| read == *config)
             };
-            self::config(&owned.collect()).is_ok_and(same)
+            self::config(&owned.collect(), usize::MAX).is_ok_and(same)
         })
         .unwrap_or(Preset::Fast);
     written(config, preset)
@@ -223,7 +226,7 @@ mod tests {
         for config in configs {
             let options = options_of(&config);
             assert_eq!(
-                super::config(&owned(options.clone())).unwrap(),
+                super::config(&owned(options.clone()), usize::MAX).unwrap(),
                 config,
                 "{options:?}"
             );
@@ -244,10 +247,14 @@ mod tests {
             ("iterations", "--content=/x", "invalid value"),
             ("size", "0", "at most 4096 pixels"),
             ("size", "5000", "at most 4096 pixels"),
-            ("iterations", "20000", "at most 10000"),
+            (
+                "iterations",
+                "10000",
+                "at most 10000 over all scales, not 10064",
+            ),
         ] {
             let options = BTreeMap::from([(name.to_owned(), value.to_owned())]);
-            let error = config(&options).unwrap_err().to_string();
+            let error = config(&options, 10_000).unwrap_err().to_string();
             assert!(error.contains(expected), "{name}={value}: {error}");
             assert!(!error.contains('\n'), "{error}");
         }

@@ -3,17 +3,16 @@
 //! its [`Job`].
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 use base64::Engine as _;
 use nst::image::{ImageFormat, RgbImage, codecs::jpeg::JpegEncoder};
-use nst::recipe::Recipe;
-use nst::{Control, Init, Progress, StyleTransfer};
+use nst::{Backend, Control, Init, Progress, StyleTransfer};
 use serde_json::{Value, json};
 
 use super::job::{Job, JobResult, Outcome, Phase};
+use super::uploads::Pinned;
 use super::{Server, one_line};
 use crate::inputs::{Inputs, load_images};
 use crate::run::last_finite;
@@ -50,16 +49,27 @@ pub struct JobRequest {
     pub continue_from: Option<String>,
 }
 
-/// A run, ready to start: the session, its inputs and the recipe its result carries.
+/// A run, ready to start: the session on the server's model, fitted to its memory budget, and
+/// the uploads it reads, held until it ends. Waiting, it keeps no pixels: its images are
+/// decoded when it starts.
 pub struct Work {
     session: StyleTransfer,
-    inputs: Inputs,
-    recipe: Recipe,
+    content: Option<Pinned>,
+    styles: Vec<Option<Pinned>>,
+    masks: Vec<Pinned>,
+    init: Option<Pinned>,
+    /// The most memory one decoded image may take.
+    max_image_bytes: u64,
+    backend: Backend,
+    /// The run's estimated peak memory, in bytes.
+    pub estimate: u64,
+    /// How long the run may take.
+    time_limit: Duration,
 }
 
 impl Work {
-    /// Reads `request`'s options and images (uploads by their ids), and builds the session on
-    /// the server's shared model.
+    /// Reads `request`'s options and uploads (by their ids), and builds the session on the
+    /// server's shared model, tiled or refused if it cannot fit in the server's memory budget.
     pub fn prepare(request: JobRequest, server: &Server) -> Result<Self> {
         let JobRequest {
             content,
@@ -81,41 +91,54 @@ impl Work {
                 styles.len()
             );
         }
-        let mut config = super::options::config(&options)?;
+        let mut config = super::options::config(&options, server.max_iterations)?;
         let uploads = &server.uploads;
-        let upload = |id: &String| uploads.path(id);
-        let content = content.as_ref().map(upload).transpose()?;
+        let content = content.map(|id| uploads.pin(&id)).transpose()?;
         let styles = styles
             .iter()
-            .map(|id| id.as_ref().map(upload).transpose())
-            .collect::<Result<Vec<Option<PathBuf>>>>()?;
-        let masks = masks.iter().map(upload).collect::<Result<Vec<_>>>()?;
-        let style_paths: Vec<_> = styles.iter().map(Option::as_deref).collect();
-        let mask_paths: Vec<_> = masks.iter().map(PathBuf::as_path).collect();
-        let max_bytes = server.max_image_bytes;
-        let mut inputs = load_images(content.as_deref(), &style_paths, &mask_paths, max_bytes)?;
-        if let Some(id) = continue_from {
-            let job = server.jobs.job(&id)?;
-            let result = job.state().result.clone();
-            let result = result.ok_or_else(|| NoImage(id.clone()))?;
-            let path = uploads.add_result(&result.image)?;
-            inputs = inputs.with_init_image(&path, max_bytes)?;
-            config = config.to_builder().init(Init::Image).build()?;
-        }
+            .map(|id| id.as_ref().map(|id| uploads.pin(id)).transpose())
+            .collect::<Result<Vec<_>>>()?;
+        let masks = masks
+            .iter()
+            .map(|id| uploads.pin(id))
+            .collect::<Result<Vec<_>>>()?;
+        let init = match continue_from {
+            Some(id) => {
+                let job = server.jobs.job(&id)?;
+                let result = job.state().result.clone();
+                let result = result.ok_or_else(|| NoImage(id.clone()))?;
+                config = config.to_builder().init(Init::Image).build()?;
+                Some(uploads.add_result(&result.image)?)
+            }
+            None => None,
+        };
+        let dimensions = match &content {
+            Some(content) => content.dimensions(),
+            None => embedded_content_dimensions()?,
+        };
         let session = StyleTransfer::with_model(config, server.model.clone())?
             .with_weights(server.weights.clone());
-        let session = fit_memory(session, inputs.content.dimensions(), server.backend, None)?;
-        let session = inputs.onto(session);
-        let recipe = inputs.recipe(&session, server.backend)?;
+        let session = fit_memory(session, dimensions, server.backend, server.memory_budget)?;
+        let estimate = session
+            .config()
+            .memory_estimate(dimensions, session.tile())
+            .bytes;
         Ok(Self {
             session,
-            inputs,
-            recipe,
+            content,
+            styles,
+            masks,
+            init,
+            max_image_bytes: server.max_image_bytes,
+            backend: server.backend,
+            estimate,
+            time_limit: server.max_run_time,
         })
     }
 
-    /// Runs on the calling thread, telling `job` each iteration's losses and a preview now and
-    /// then, until the end or until the job is asked to stop; returns how it ended.
+    /// Runs on the calling thread, telling `job` its iterations' losses and a preview now and
+    /// then, until the end, the time limit, or until the job is asked to stop; returns how it
+    /// ended.
     pub fn run(self, job: &Job) -> (Outcome, Option<JobResult>) {
         match self.execute(job) {
             Ok((outcome, result)) => (outcome, Some(result)),
@@ -123,17 +146,47 @@ impl Work {
         }
     }
 
+    /// The images, decoded now.
+    fn load(&self) -> Result<Inputs> {
+        let styles: Vec<_> = self
+            .styles
+            .iter()
+            .map(|s| s.as_ref().map(Pinned::path))
+            .collect();
+        let masks: Vec<_> = self.masks.iter().map(Pinned::path).collect();
+        let max = self.max_image_bytes;
+        let content = self.content.as_ref().map(Pinned::path);
+        let inputs = load_images(content, &styles, &masks, max)?;
+        match &self.init {
+            Some(init) => inputs.with_init_image(init.path(), max),
+            None => Ok(inputs),
+        }
+    }
+
     fn execute(self, job: &Job) -> Result<(Outcome, JobResult)> {
+        let inputs = self.load()?;
         let Work {
             session,
-            inputs,
-            recipe,
+            content,
+            styles,
+            masks,
+            init,
+            time_limit,
+            backend,
+            ..
         } = self;
-        job.set_phase(Phase::Running {
-            iterations: session.config().iterations(),
-        });
+        // Read: the uploads are let go.
+        drop((content, styles, masks, init));
+        let session = inputs.onto(session);
+        let recipe = inputs.recipe(&session, backend)?;
+        let iterations = session
+            .config()
+            .total_iterations(inputs.content.dimensions());
+        job.set_phase(Phase::Running { iterations });
+        let started = Instant::now();
+        let mut timed_out = false;
         let mut last_preview: Option<Instant> = None;
-        let (mut done, mut total) = (0, session.config().iterations());
+        let (mut done, mut total) = (0, iterations);
         let observer = |progress: &Progress<'_>| {
             (done, total) = (progress.iteration, progress.iterations);
             let due = last_preview.is_none_or(|at| at.elapsed() >= PREVIEW_INTERVAL);
@@ -150,16 +203,29 @@ impl Work {
             if let Some(preview) = preview {
                 job.set_preview(&preview);
             }
-            match job.stop_requested() {
+            timed_out = started.elapsed() > time_limit;
+            match job.stop_requested() || timed_out {
                 true => Control::Stop,
                 false => Control::Continue,
             }
         };
         let styles = inputs.styles();
         let (image, failure) = last_finite(session.run_with(&inputs.content, &styles, observer))?;
-        let failure = failure.map(|failure| {
-            format!("{failure} (try smaller weights or step size); the last finite image is kept")
-        });
+        let failure = failure
+            .map(|failure| {
+                format!(
+                    "{failure} (try smaller weights or step size); the last finite image is kept"
+                )
+            })
+            .or_else(|| {
+                (timed_out && done < total).then(|| {
+                    format!(
+                        "the run passed the server's time limit of {} min after {done} of \
+                         {total} iterations; the image so far is kept",
+                        time_limit.as_secs().div_ceil(60)
+                    )
+                })
+            });
         // A stopped run's recipe says where it stopped, so that a rerun stops there too.
         let recipe = recipe.stopped_at(done, total).to_json()?;
         let text = [(nst::recipe::PNG_KEY, recipe.as_str())];
@@ -180,6 +246,13 @@ impl Work {
         };
         Ok((outcome, result))
     }
+}
+
+/// The size of the embedded photo (read from its header).
+fn embedded_content_dimensions() -> Result<(u32, u32)> {
+    let reader = nst::image::ImageReader::new(std::io::Cursor::new(nst::assets::CONTENT_PNG))
+        .with_guessed_format()?;
+    Ok(reader.into_dimensions()?)
 }
 
 /// The `progress` event of an iteration.

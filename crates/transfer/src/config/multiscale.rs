@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{Error, StyleTransferConfig};
 
 /// The scales of a coarse-to-fine run.
 ///
@@ -66,5 +66,41 @@ impl MultiScale {
             )));
         }
         Ok(())
+    }
+}
+
+impl StyleTransferConfig {
+    /// The longest side of each scale of a run on a content image of `dimensions`, coarse to
+    /// fine (one without [`multiscale`](Self::multiscale)).
+    pub fn scale_sides(&self, (width, height): (u32, u32)) -> Vec<u32> {
+        let last = self.size.unwrap_or(width.max(height));
+        match &self.multiscale {
+            Some(multiscale) => multiscale.sides(last),
+            None => vec![last],
+        }
+    }
+
+    /// The iterations of each scale of a run on a content image of `dimensions`.
+    ///
+    /// ```
+    /// use nst_transfer::Preset;
+    /// let config = Preset::Fast.config();
+    /// let iterations = config.scale_iterations((1024, 768));
+    /// assert_eq!(iterations.len(), 5);
+    /// assert_eq!(config.total_iterations((1024, 768)), iterations.iter().sum::<usize>());
+    /// ```
+    pub fn scale_iterations(&self, dimensions: (u32, u32)) -> Vec<usize> {
+        let scales = self.scale_sides(dimensions).len();
+        (0..scales)
+            .map(|index| match &self.multiscale {
+                Some(m) if index + 1 < scales => m.iterations_per_scale.unwrap_or(self.iterations),
+                _ => self.iterations,
+            })
+            .collect()
+    }
+
+    /// The iterations of a whole run (every scale's) on a content image of `dimensions`.
+    pub fn total_iterations(&self, dimensions: (u32, u32)) -> usize {
+        self.scale_iterations(dimensions).iter().sum()
     }
 }

@@ -116,24 +116,12 @@ impl StyleTransfer {
         let blend = blend_weights(config, styles.len())?;
         let (working_content, styles) = recolor(config.preserve_colors, content, styles)?;
         let styles: Vec<&RgbImage> = styles.iter().map(AsRef::as_ref).collect();
-        let last = match config.size {
-            Some(side) => side,
-            None => content.width().max(content.height()),
-        };
-        let sides = match &config.multiscale {
-            Some(multiscale) => multiscale.sides(last),
-            None => vec![last],
-        };
-        let per_scale = |index: usize| match &config.multiscale {
-            Some(m) if index + 1 < sides.len() => {
-                m.iterations_per_scale.unwrap_or(config.iterations)
-            }
-            _ => config.iterations,
-        };
+        let sides = config.scale_sides(working_content.dimensions());
+        let per_scale = config.scale_iterations(working_content.dimensions());
         let mut clock = Clock {
             start: Instant::now(),
             iteration: 0,
-            iterations: (0..sides.len()).map(per_scale).sum(),
+            iterations: per_scale.iter().sum(),
             evaluations: Cell::new(0),
         };
         if let Some(resumed) = &resumed {
@@ -197,7 +185,7 @@ impl StyleTransfer {
                 vgg,
                 objective,
                 index: (index, sides.len()),
-                iterations: per_scale(index),
+                iterations: per_scale[index],
             };
             let (result, stop) = optimise(scale, start, &mut clock, &mut observer)?;
             image = Some(result);
