@@ -230,51 +230,28 @@ fn wgpu(_kind: Option<()>) -> Result<Selected, Error> {
     Err(Error::BackendNotCompiled("wgpu"))
 }
 
-/// The first CUDA device, opened now: the CUDA runtime panics when there is no driver (on the
-/// thread that starts it, and then on this one), so the panics are caught and the first one's
-/// message, the cause, returned. While the probe runs, the process's panic hook is ours (one
-/// probe at a time): a panic elsewhere in the process then is silenced too, and may be the
-/// message returned.
+/// The first CUDA device, opened now. A machine without the driver or a GPU is told by
+/// CubeCL's probe, which does not panic; past it, the CUDA runtime panics when it cannot start
+/// (on the thread that starts it, and then on this one), so this thread's panic is caught and
+/// its message returned ([`crate::quiet_panic`]: the process's panic hook stays in place, and
+/// a panic on another thread still reaches it).
 #[cfg(feature = "cuda")]
 fn cuda() -> Result<Selected, Error> {
-    use std::sync::{Arc, Mutex, PoisonError};
-
-    static PROBE: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = PROBE.lock().unwrap_or_else(PoisonError::into_inner);
+    let unavailable = |source: nst_transfer::Cause| Error::BackendUnavailable {
+        backend: "cuda",
+        source,
+    };
+    burn::cubecl::Device::cuda(0).map_err(|e| unavailable(e.into()))?;
     crate::kernel_cache::configure();
     let device = Device::cuda(0);
     let probe = device.clone();
-    let first: Arc<Mutex<Option<String>>> = Arc::default();
-    let hook = std::panic::take_hook();
-    let seen = Arc::clone(&first);
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| {
-                info.payload()
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-            });
-        let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if seen.is_none() {
-            *seen = message;
-        }
-    }));
-    let opened = std::panic::catch_unwind(move || identity_name(&probe));
-    std::panic::set_hook(hook);
-    match opened {
+    match crate::quiet_panic::catch_quietly(move || identity_name(&probe)) {
         Ok(hardware) => Ok(Selected::new(Backend::Cuda, device, hardware)),
-        Err(_) => Err(Error::BackendUnavailable {
-            backend: "cuda",
-            source: first
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
+        Err(message) => Err(unavailable(
+            message
                 .unwrap_or_else(|| "the CUDA runtime failed to start".into())
                 .into(),
-        }),
+        )),
     }
 }
 

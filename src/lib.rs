@@ -35,6 +35,8 @@ pub mod bench;
 mod error;
 pub mod io;
 pub mod kernel_cache;
+#[cfg(any(feature = "cuda", test))]
+mod quiet_panic;
 pub mod recipe;
 pub mod weights;
 

@@ -82,6 +82,30 @@ pub struct Input {
 }
 
 impl Recipe {
+    /// This recipe with no folder of this machine in it, for one that leaves it (`nst serve`'s
+    /// results): a path under `folder` relative to it, any other (the weights' in a cache)
+    /// reduced to its file name. The hashes stay, so a rerun from files laid out alike, in
+    /// its working folder, still checks them; weights that are not there are taken from the
+    /// cache, checked against the hash.
+    pub fn with_paths_relative_to(&self, folder: &Path) -> Recipe {
+        let local = |path: &Path| match path.strip_prefix(folder) {
+            Ok(inside) => inside.to_owned(),
+            Err(_) => path.file_name().map(PathBuf::from).unwrap_or_default(),
+        };
+        let input = |input: &Input| Input {
+            path: input.path.as_deref().map(local),
+            sha256: input.sha256.clone(),
+        };
+        Recipe {
+            content: input(&self.content),
+            styles: self.styles.iter().map(input).collect(),
+            style_masks: self.style_masks.iter().map(input).collect(),
+            init_image: self.init_image.as_ref().map(input),
+            weights: self.weights.as_deref().map(local),
+            ..self.clone()
+        }
+    }
+
     /// This recipe, for the image of a run that stopped after iteration `done` of `total`:
     /// [`stopped_after`](Self::stopped_after) is set when `done < total`.
     pub fn stopped_at(&self, done: usize, total: usize) -> Recipe {

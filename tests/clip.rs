@@ -367,3 +367,45 @@ fn gifs_stay_clips_not_still_images() {
         Err(nst::Error::UnknownFormat(_))
     ));
 }
+
+/// An indexed APNG of two 4×3 frames whose `PLTE` chunk holds `palette` as it is.
+fn indexed_apng_bytes(palette: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, 4, 3);
+    encoder.set_color(png::ColorType::Indexed);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_palette(palette.to_vec());
+    encoder.set_animated(2, 0).unwrap();
+    let mut writer = encoder.write_header().unwrap();
+    for index in [0u8, 1] {
+        writer.write_image_data(&[index; 12]).unwrap();
+    }
+    writer.finish().unwrap();
+    bytes
+}
+
+#[test]
+fn an_apng_whose_palette_is_not_whole_entries_is_refused_on_opening() {
+    // The still-image guard (tests/decode.rs): the png crate (0.18.1) panics on a PLTE chunk
+    // of 49 bytes. An APNG is refused the same way, before any decoder reads it.
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.png");
+    fs::write(&whole, indexed_apng_bytes(&[10; 48])).unwrap();
+    assert_eq!(read_all(Clip::open(&whole).unwrap()).len(), 2);
+
+    let path = dir.path().join("short-palette.png");
+    fs::write(&path, indexed_apng_bytes(&[10; 49])).unwrap();
+    let error = Clip::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            nst::Error::Decode {
+                source: nst::io::DecodeError::PngPalette(49),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("short-palette.png"), "{message}");
+}

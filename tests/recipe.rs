@@ -83,3 +83,58 @@ fn the_gallerys_old_recipes_read() {
         assert_eq!(recipe.weights_sha256, nst::weights::ONNX_SHA256, "{name}");
     }
 }
+
+/// A recipe that leaves the machine names files relative to a folder, or by name alone, never
+/// by the folders they sit in; it keeps every hash.
+#[test]
+fn a_recipe_relative_to_a_folder_reveals_no_absolute_path() {
+    let json = serde_json::json!({
+        "nst_version": "0.1.0",
+        "config": Preset::Gatys.builder().init(Init::Image).build().unwrap(),
+        "content": { "path": "/srv/nst/uploads/3f2a.png", "sha256": "00" },
+        "styles": [
+            { "path": "/srv/nst/uploads/styles/9c1d.jpg", "sha256": "11" },
+            { "sha256": "12" },
+        ],
+        "style_masks": [
+            { "path": "/srv/nst/uploads/m1.png", "sha256": "21" },
+            { "path": "/home/someone/mask.png", "sha256": "22" },
+        ],
+        "init_image": { "path": "/srv/nst/uploads/result-7.png", "sha256": "33" },
+        "weights": "/root/.cache/nst/vgg16.onnx",
+        "weights_sha256": "44",
+        "backend": "cpu",
+    });
+    let recipe = Recipe::from_json(&json.to_string()).unwrap();
+    let local = recipe.with_paths_relative_to(Path::new("/srv/nst/uploads"));
+    let path = |input: &nst::recipe::Input| input.path.clone();
+    let named = |name: &str| Some(PathBuf::from(name));
+    assert_eq!(path(&local.content), named("3f2a.png"));
+    let styles: Vec<_> = local.styles.iter().map(path).collect();
+    assert_eq!(styles, [named("styles/9c1d.jpg"), None]);
+    let masks: Vec<_> = local.style_masks.iter().map(path).collect();
+    assert_eq!(masks, [named("m1.png"), named("mask.png")]);
+    assert_eq!(
+        local.init_image.as_ref().and_then(path),
+        named("result-7.png")
+    );
+    assert_eq!(local.weights, named("vgg16.onnx"));
+    let json = local.to_json().unwrap();
+    for folder in ["/srv", "/home", "/root"] {
+        assert!(!json.contains(folder), "{json}");
+    }
+    let hashes = |r: &Recipe| {
+        let inputs = [&r.content]
+            .into_iter()
+            .chain(&r.styles)
+            .chain(&r.style_masks);
+        let mut hashes: Vec<_> = inputs
+            .chain(&r.init_image)
+            .map(|i| i.sha256.clone())
+            .collect();
+        hashes.push(r.weights_sha256.clone());
+        hashes
+    };
+    assert_eq!(hashes(&local), hashes(&recipe));
+    assert_eq!(local.config, recipe.config);
+}

@@ -11,7 +11,7 @@
 //! - A file whose decoded pixels would need more than the memory limit (512 MiB by default,
 //!   about 44 megapixels of 16-bit RGBA or 179 of 8-bit RGB) is refused from its header.
 
-use std::io::Cursor;
+use std::io::{self, Cursor, Read};
 use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage, metadata::Orientation};
@@ -119,18 +119,29 @@ fn check_jpeg_complete(bytes: &[u8]) -> Result<(), DecodeError> {
 }
 
 /// A PNG palette (`PLTE`) must hold whole RGB entries; the `png` crate (0.18.1) panics on one
-/// that does not (found by fuzzing).
-fn check_png_palette(bytes: &[u8]) -> Result<(), DecodeError> {
-    let mut chunks = bytes.get(8..).unwrap_or_default();
-    while let (Some(length), Some(kind)) = (chunks.get(0..4), chunks.get(4..8)) {
-        let length = u32::from_be_bytes([length[0], length[1], length[2], length[3]]) as usize;
+/// that does not (found by fuzzing). Reads `png`'s chunks up to the first `IDAT` (a palette
+/// comes before it), skipping their data; a read that fails is left to the decoder to report.
+pub(super) fn check_png_palette(mut png: impl Read) -> Result<(), DecodeError> {
+    let mut header = [0u8; 8];
+    // The signature.
+    if png.read_exact(&mut header).is_err() {
+        return Ok(());
+    }
+    while png.read_exact(&mut header).is_ok() {
+        let [length @ .., _, _, _, _] = header;
+        let length = u32::from_be_bytes(length);
+        let kind = &header[4..];
         if kind == b"PLTE" && (!length.is_multiple_of(3) || length > 768) {
-            return Err(DecodeError::PngPalette(length));
+            return Err(DecodeError::PngPalette(length as usize));
         }
         if kind == b"IDAT" {
-            return Ok(());
+            break;
         }
-        chunks = chunks.get(length.saturating_add(12)..).unwrap_or_default();
+        // The data and the CRC.
+        let skip = u64::from(length) + 4;
+        if !io::copy(&mut (&mut png).take(skip), &mut io::sink()).is_ok_and(|n| n == skip) {
+            break;
+        }
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! a video's frames as 8-bit RGB, one at a time through a pipe, and encoding a folder of PNG
 //! frames into a video.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -81,7 +82,7 @@ fn open_video_with(tools: Tools<'_>, path: &Path) -> Result<Video> {
     let mut command = Command::new(tools.ffmpeg);
     command
         .args(["-nostdin", "-v", "error", "-i"])
-        .arg(path)
+        .arg(operand(path).as_os_str())
         .args(["-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]);
     let mut child = command
         .stdin(Stdio::null())
@@ -222,7 +223,7 @@ fn probe(tools: Tools<'_>, path: &Path) -> Result<Probe> {
         .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
         .arg("stream=width,height,r_frame_rate,nb_frames:stream_side_data=rotation:stream_tags=rotate")
         .args(["-of", "json"])
-        .arg(path)
+        .arg(operand(path).as_os_str())
         .stdin(Stdio::null())
         .output()
         .map_err(|e| spawn_error(e, tools.ffprobe, "reading", path))?;
@@ -231,7 +232,7 @@ fn probe(tools: Tools<'_>, path: &Path) -> Result<Probe> {
         let message = String::from_utf8_lossy(&output.stderr);
         bail!(
             "cannot read the video {shown}: {}",
-            error_line(&message, path, "ffprobe failed")
+            error_line(&message, &operand(path), "ffprobe failed")
         );
     }
     let parsed: ProbeOutput = serde_json::from_slice(&output.stdout)
@@ -310,7 +311,7 @@ fn encode_video_with(
         .arg(rate.to_string())
         .args(["-start_number", "1", "-i"])
         // ffmpeg reads `%` in the folder's name as part of the pattern.
-        .arg(escape_percent(folder).join(FRAME_PATTERN))
+        .arg(escape_percent(&operand(folder)).join(FRAME_PATTERN))
         // Only this clip's frames, whatever else the folder holds.
         .args(["-frames:v", &count.to_string()]);
     if h264 {
@@ -323,7 +324,7 @@ fn encode_video_with(
             "-pix_fmt",
             "yuv420p",
         ])
-        .arg(staged.path());
+        .arg(operand(staged.path()).as_os_str());
     let result = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -334,11 +335,20 @@ fn encode_video_with(
         bail!(
             "cannot write the video {}: {}",
             output.display(),
-            error_line(&message, staged.path(), "ffmpeg failed")
+            error_line(&message, &operand(staged.path()), "ffmpeg failed")
         );
     }
     nst::io::persist(staged, output)?;
     Ok(())
+}
+
+/// `path` as an operand ffprobe and ffmpeg cannot take for an option: a relative path is
+/// given from `./` (`-clip.mp4` would be read as the option `-clip.mp4`).
+fn operand(path: &Path) -> Cow<'_, Path> {
+    match path.is_relative() && !path.starts_with(".") {
+        true => Cow::Owned(Path::new(".").join(path)),
+        false => Cow::Borrowed(path),
+    }
 }
 
 /// `path` with each `%` doubled, as ffmpeg's image-sequence patterns read it.
@@ -552,6 +562,36 @@ mod tests {
         );
         assert!(!output.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+    }
+
+    #[test]
+    fn relative_paths_that_look_like_options_are_read_and_written() {
+        // A folder in the working directory (the crate's, under `cargo test`), named from it:
+        // `-nst-test-…/-clip.mp4` starts with `-`, which ffprobe and ffmpeg would take for an
+        // option.
+        let dir = tempfile::Builder::new()
+            .prefix("-nst-test-")
+            .tempdir_in(".")
+            .unwrap();
+        let relative = Path::new(dir.path().file_name().unwrap());
+        assert!(relative.to_string_lossy().starts_with('-'));
+        let path = relative.join("-clip.mp4");
+        test_video(dir.path(), "-clip.mp4", "64x48", 3);
+        let video = open_video(&path).unwrap();
+        assert_eq!((video.size(), video.len()), ((64, 48), Some(3)));
+        let frames: Vec<RgbImage> = video.collect::<Result<_>>().unwrap();
+        assert_eq!(frames.len(), 3);
+
+        // Frames in a folder and an output whose relative names start with `-`.
+        let folder = relative.join("-frames");
+        std::fs::create_dir(&folder).unwrap();
+        for (n, frame) in frames.iter().enumerate() {
+            nst::io::save(frame, &folder.join(nst::io::frame_name(n + 1))).unwrap();
+        }
+        let output = relative.join("-out.mp4");
+        let rate = FrameRate::new(10, 1).unwrap();
+        encode_video(&folder, 3, rate, &output).unwrap();
+        assert_eq!(open_video(&output).unwrap().count(), 3);
     }
 
     #[test]

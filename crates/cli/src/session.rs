@@ -2,7 +2,7 @@
 //! user what is happening; refusing runs that cannot fit in memory.
 
 use anyhow::Result;
-use nst::{Backend, Selected, StyleTransfer, StyleTransferConfig, WeightsSource};
+use nst::{Backend, Precision, Selected, StyleTransfer, StyleTransferConfig, WeightsSource};
 
 /// A session whose model is loaded from `weights` on `backend`, telling the user which device
 /// that is and when the default weights must be downloaded first.
@@ -11,7 +11,7 @@ pub fn load_session(
     backend: Backend,
     weights: WeightsSource,
 ) -> Result<(StyleTransfer, Backend)> {
-    let selected = open_backend(backend)?;
+    let selected = open_backend_for(backend, Some(config.precision()))?;
     fetch_default_weights(&weights)?;
     let session = StyleTransfer::new(config)
         .with_device(selected.device)
@@ -22,8 +22,21 @@ pub fn load_session(
 
 /// Opens `backend` and says on stderr which device it is.
 pub fn open_backend(backend: Backend) -> Result<Selected> {
+    open_backend_for(backend, None)
+}
+
+/// Opens `backend` and says on stderr which device it is and, given the run's `precision`,
+/// what VGG-16 computes in there (`f16` said to be unmeasured, [`nst::vgg16::F16_MEASURED`]).
+fn open_backend_for(backend: Backend, precision: Option<Precision>) -> Result<Selected> {
     let selected = backend.open()?;
-    eprintln!("nst: running on {selected}");
+    // A precision the device cannot run is refused with the model, after this line.
+    match precision.and_then(|p| p.resolve(&selected.device).ok()) {
+        Some(dtype) => eprintln!(
+            "nst: running on {selected}, {}",
+            nst::vgg16::computes_in(dtype)
+        ),
+        None => eprintln!("nst: running on {selected}"),
+    }
     Ok(selected)
 }
 

@@ -131,8 +131,11 @@ fn score_json_has_every_field_and_matches_the_reference() {
     // without a GPU. (Drivers may print their own lines: Mesa's device-select layer complains
     // about XDG_RUNTIME_DIR on headless machines.)
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // It names what VGG-16 computes in: `auto` is `f32` everywhere until `f16` is measured.
     assert!(
-        stderr.lines().any(|l| l.starts_with("nst: running on ")),
+        stderr
+            .lines()
+            .any(|l| l.starts_with("nst: running on ") && l.ends_with("), f32")),
         "{stderr}"
     );
     let ours: Value = serde_json::from_slice(&output.stdout).unwrap();

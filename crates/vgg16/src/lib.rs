@@ -41,6 +41,6 @@ pub mod weights;
 pub use error::{Error, UnknownName};
 pub use layer::Layer;
 pub use model::{Pooling, Vgg16};
-pub use precision::{Precision, cooperative_matrices};
+pub use precision::{F16_MEASURED, Precision, computes_in, cooperative_matrices};
 pub use preprocess::Flavour;
 pub use weights::WeightsSource;

@@ -39,7 +39,7 @@ use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, Limits, RgbIma
 pub use rate::FrameRate;
 pub use write::{frame_name, write_apng, write_gif};
 
-use super::decode::flatten_on_white;
+use super::decode::{check_png_palette, flatten_on_white};
 use crate::Error;
 use crate::io::{DecodeError, MAX_DECODED_BYTES, load_rgb};
 
@@ -295,6 +295,11 @@ fn open_gif(path: &Path) -> Result<Clip, Error> {
 }
 
 fn open_apng(path: &Path) -> Result<Clip, Error> {
+    // The guard still images have, before any decoder reads the file.
+    check_png_palette(open_buffered(path)?).map_err(|source| Error::Decode {
+        path: Some(path.to_owned()),
+        source,
+    })?;
     let decoder = PngDecoder::new(open_buffered(path)?).map_err(|e| decode_error(path, e))?;
     if !decoder.is_apng().map_err(|e| decode_error(path, e))? {
         return Err(Error::SingleImage(path.to_owned()));

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use nst::transfer::{Preset, StyleLoss};
-use nst::{Backend, Layer, StyleTransferConfig};
+use nst::{Backend, Layer, Precision, StyleTransferConfig};
 
 pub use batch::{BatchArgs, BatchCommand, Pairs, PlanArgs, RunBatchArgs, StatusArgs};
 pub use model::ModelArgs;
@@ -120,6 +120,9 @@ pub struct BenchArgs {
         default_value = "gram"
     )]
     pub style_loss: Vec<StyleLoss>,
+    /// What VGG-16 computes in on a GPU (f32, f16, auto), as for a run; the table names it.
+    #[arg(long, default_value = "auto")]
+    pub precision: Precision,
 }
 
 impl BenchArgs {
@@ -139,6 +142,7 @@ impl BenchArgs {
             .builder()
             .content_layers(Layer::parse_list(&self.content_layers).context("--content-layers")?)
             .style_layers(style_layers(&self.style_layers)?)
+            .precision(self.precision)
             .build()?;
         if self.samples == 0 {
             bail!("--samples must be at least 1");

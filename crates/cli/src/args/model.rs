@@ -90,8 +90,8 @@ pub struct ModelArgs {
     #[arg(long, default_value = "caffe")]
     pub flavour: Flavour,
     /// What VGG-16 computes in on a GPU: f32, f16 (weights and activations; Gram matrices,
-    /// losses and the update stay f32) or auto (f16 where the GPU has tensor cores that
-    /// Vulkan or CUDA reach, f32 elsewhere). The CPU computes in f32.
+    /// losses and the update stay f32; not yet measured on real hardware) or auto (f32 until
+    /// f16 has been measured). The CPU computes in f32.
     #[arg(long, default_value = "auto")]
     pub precision: Precision,
 }

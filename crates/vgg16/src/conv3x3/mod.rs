@@ -11,6 +11,8 @@
 #[cfg(feature = "cube")]
 mod cube;
 mod extension;
+#[cfg(any(feature = "cube", test))]
+mod strategy;
 mod winograd;
 
 use burn::backend::{Dispatch, DispatchDevice};
