@@ -4,13 +4,16 @@
 //! queued behind them, and stay within a bound of memory.
 
 use std::io::Write as _;
+use std::io::Cursor;
 use std::net::TcpStream;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use nst::image::{ImageFormat, RgbImage};
+use nst::recipe::Recipe;
 use serde_json::Value;
 
 mod common;
@@ -206,6 +209,10 @@ fn abuse_leaves_the_server_answering_within_a_bound_of_memory() {
     );
     assert_eq!(result.status, 200);
     assert!(nst::image::load_from_memory(&result.body).is_ok());
+    // Its recipe names no folder of the server's machine.
+    let recipe = Recipe::from_png(Cursor::new(&result.body), Path::new("result.png")).unwrap();
+    let weights = recipe.weights.expect("the weights' file");
+    assert!(weights.is_relative(), "{}", weights.display());
 
     assert!(server.alive(), "the server died");
     let peak = server.peak_rss_kib();

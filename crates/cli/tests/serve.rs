@@ -787,6 +787,17 @@ fn tokens_limits_and_origins_are_enforced() {
     let output = output_within(child, Duration::from_secs(30));
     assert_one_line_error(&output, "--token");
 
+    // A token kept out of `ps`: from a file (its first line) or the environment.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, "from-a-file\n").unwrap();
+    let from_file = Server::start(&["--token-file", file.to_str().unwrap()]);
+    assert_eq!(from_file.token.as_deref(), Some("from-a-file"));
+    drop(from_file);
+    let from_env = Server::start_with(&[], &[("NST_SERVE_TOKEN", "from.the-env")]);
+    assert_eq!(from_env.token.as_deref(), Some("from.the-env"));
+    drop(from_env);
+
     let server = Server::start(&["--generate-token", "--max-upload-mib", "1"]);
     let token = server.token.clone().expect("a printed token");
     assert!(token.len() >= 32, "{token}");

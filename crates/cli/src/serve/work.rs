@@ -3,6 +3,7 @@
 //! its [`Job`].
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
@@ -65,6 +66,8 @@ pub struct Work {
     pub estimate: u64,
     /// How long the run may take.
     time_limit: Duration,
+    /// The uploads folder, which the result's recipe names its inputs relative to.
+    uploads_folder: PathBuf,
 }
 
 impl Work {
@@ -133,6 +136,7 @@ impl Work {
             backend: server.backend,
             estimate,
             time_limit: server.max_run_time,
+            uploads_folder: uploads.folder().to_owned(),
         })
     }
 
@@ -173,12 +177,16 @@ impl Work {
             init,
             time_limit,
             backend,
+            uploads_folder,
             ..
         } = self;
         // Read: the uploads are let go.
         drop((content, styles, masks, init));
         let session = inputs.onto(session);
-        let recipe = inputs.recipe(&session, backend)?;
+        // No folder of this machine leaves it: inputs are named within the uploads folder.
+        let recipe = inputs
+            .recipe(&session, backend)?
+            .with_paths_relative_to(&uploads_folder);
         let iterations = session
             .config()
             .total_iterations(inputs.content.dimensions());
