@@ -33,7 +33,7 @@ pub(super) const ACTIVATION_COPIES: f64 = 1.45;
 /// statistics are taken, and the pass reuses memory the loading freed. Fitted to the runs
 /// with `style_scale` 2, where the styles' passes are the largest (the 256-px `fast` run's
 /// 512×320 style pass: 355 MiB measured).
-pub(super) const FORWARD_COPIES: f64 = 0.65;
+pub(super) const FORWARD_COPIES: f64 = 0.7;
 
 /// Image-sized `f32` tensors alive at once besides the optimiser's state: the iterate, its
 /// gradient, the direction, the line search's lowest and current trials and their gradients,
