@@ -208,3 +208,44 @@ impl StyleTransferConfig {
         (low > 0).then_some(low)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Preset;
+
+    fn gatys(history: usize, style_scale: f64) -> StyleTransferConfig {
+        Preset::Gatys
+            .builder()
+            .size(Some(384))
+            .history(history)
+            .style_scale(style_scale)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn each_lbfgs_pair_adds_its_two_images() {
+        let inputs = MemoryInputs::new((1024, 768), &[(1024, 640)]);
+        let eight = gatys(8, 1.0).estimate_memory(&inputs).bytes;
+        let thirty = gatys(30, 1.0).estimate_memory(&inputs).bytes;
+        // 384×288, three f32 channels, two images a pair.
+        assert_eq!(thirty - eight, 22 * 2 * 12 * 384 * 288);
+    }
+
+    #[test]
+    fn larger_and_more_styles_and_tiles_count() {
+        let one = MemoryInputs::new((1024, 768), &[(1024, 640)]);
+        let two = MemoryInputs::new((1024, 768), &[(1024, 640), (979, 734)]);
+        let config = gatys(8, 1.0);
+        let base = config.estimate_memory(&one).bytes;
+        assert!(config.estimate_memory(&two).bytes > base);
+        // A style pass at 768×480 outweighs the 384-px evaluation.
+        assert!(gatys(8, 2.0).estimate_memory(&one).bytes > base);
+        let tiled = MemoryInputs {
+            tile: Some(128),
+            ..one
+        };
+        assert!(config.estimate_memory(&tiled).bytes < base);
+    }
+}

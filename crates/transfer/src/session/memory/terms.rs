@@ -71,9 +71,15 @@ impl Scale<'_> {
     /// The peak of this scale, besides the base and the decoded inputs: the targets, and then
     /// the larger of the target passes and the optimisation.
     pub fn peak(&self) -> u64 {
-        let held = self.content_targets() + self.style_targets() + self.style_images();
+        let held = self
+            .content_targets()
+            .saturating_add(self.style_targets())
+            .saturating_add(self.style_images());
         let setup = self.target_passes();
-        let optimise = self.images() + self.optimizer_state() + self.evaluation();
+        let optimise = self
+            .images()
+            .saturating_add(self.optimizer_state())
+            .saturating_add(self.evaluation());
         held.saturating_add(setup.max(optimise))
     }
 
