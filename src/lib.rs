@@ -51,10 +51,10 @@ pub use backend::{Backend, Selected};
 pub use error::Error;
 pub use nst_transfer::{
     Cause, Checkpoint, Control, Flavour, FrameProgress, Init, LastImage, Layer, Losses,
-    MemoryEstimate, MultiScale, Optimizer, Pooling, Precision, PreserveColors, Preset, Progress,
-    Scores, StyleLoss, StyleMasks, StyleTransfer, StyleTransferConfig, StyleTransferConfigBuilder,
-    Term, TermScore, Vgg16, VideoCheckpoint, VideoConfig, VideoEvent, VideoTransfer, Weighting,
-    WeightsSource,
+    MemoryEstimate, MemoryInputs, MultiScale, Optimizer, Pooling, Precision, PreserveColors,
+    Preset, Progress, Scores, StyleLoss, StyleMasks, StyleTransfer, StyleTransferConfig,
+    StyleTransferConfigBuilder, Term, TermScore, Vgg16, VideoCheckpoint, VideoConfig, VideoEvent,
+    VideoTransfer, Weighting, WeightsSource,
 };
 
 /// The README's examples, compiled as doc tests.

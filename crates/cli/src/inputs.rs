@@ -24,6 +24,11 @@ impl Inputs {
         &self.sources
     }
 
+    /// Each style's `(width, height)`, as the memory estimate takes them.
+    pub fn style_sizes(&self) -> Vec<(u32, u32)> {
+        self.styles.iter().map(RgbImage::dimensions).collect()
+    }
+
     /// The styles, borrowed, as a run takes them.
     pub fn styles(&self) -> Vec<&RgbImage> {
         self.styles.iter().collect()

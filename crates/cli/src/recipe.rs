@@ -1,12 +1,12 @@
 use anyhow::{Context, Result};
 use nst::recipe::Recipe;
-use nst::{Backend, Precision, StyleTransfer, WeightsSource};
+use nst::{Backend, MemoryInputs, Precision, StyleTransfer, WeightsSource};
 
 use crate::args::RecipeArgs;
 use crate::inputs::{Inputs, load_images};
 use crate::outputs::Outputs;
 use crate::run::{Run, execute};
-use crate::session::{fit_memory, load_session};
+use crate::session::{fit_memory_for, load_session};
 
 /// `nst recipe IMAGE [--rerun OUTPUT]`: prints the recipe, or reruns it on the CPU.
 pub fn recipe(args: RecipeArgs) -> Result<()> {
@@ -26,7 +26,9 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
     let outputs = Outputs::image(output);
     outputs.check()?;
     let (session, inputs) = recipe_session(&recipe, Backend::Cpu)?;
-    let session = fit_memory(session, inputs.content.dimensions(), Backend::Cpu, None)?;
+    let styles = inputs.style_sizes();
+    let memory = MemoryInputs::new(inputs.content.dimensions(), &styles);
+    let session = fit_memory_for(session, memory, Backend::Cpu, None)?;
     let rerun = inputs.recipe(&session, Backend::Cpu)?;
     let run = Run {
         stop_after: recipe.stopped_after,

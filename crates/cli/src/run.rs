@@ -9,13 +9,13 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use nst::image::RgbImage;
 use nst::recipe::Recipe;
-use nst::{Checkpoint, Control, Progress, StyleTransfer};
+use nst::{Checkpoint, Control, MemoryInputs, Progress, StyleTransfer};
 
 use crate::args::RunArgs;
 use crate::checkpoints::Checkpoints;
 use crate::inputs::{Inputs, load_inputs};
 use crate::outputs::{JsonLog, Outputs, shown};
-use crate::session::{fit_memory, load_session};
+use crate::session::{fit_memory_for, load_session};
 use crate::sheet;
 
 /// Set by the first Ctrl-C: the run stops after the current iteration and keeps its image.
@@ -77,6 +77,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
         time_limit,
         save_every,
         sheet,
+        print_memory_estimate,
     } = args;
     let config = args.config()?;
     if save_every == Some(0) {
@@ -108,10 +109,25 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     if let Some(path) = init_image {
         inputs = inputs.with_init_image(&path, args.model.max_image_mib << 20)?;
     }
+    let styles = inputs.style_sizes();
+    let memory = MemoryInputs {
+        tile: args.model.tile,
+        ..MemoryInputs::new(inputs.content.dimensions(), &styles)
+    };
+    if print_memory_estimate {
+        let estimate = config.estimate_memory(&memory);
+        println!(
+            "memory estimate: {}×{}, {} bytes ({:.2} GiB)",
+            estimate.width,
+            estimate.height,
+            estimate.bytes,
+            estimate.bytes as f64 / f64::from(1u32 << 30)
+        );
+        return Ok(());
+    }
     let (session, backend) = load_session(config, args.model.backend()?, args.model.weights())?;
     let session = session.with_tile(args.model.tile);
-    let dimensions = inputs.content.dimensions();
-    let session = fit_memory(session, dimensions, backend, budget)?;
+    let session = fit_memory_for(session, memory, backend, budget)?;
     let session = inputs.onto(session);
     let recipe = inputs.recipe(&session, backend)?;
     let checkpoints = match args.checkpoint {

@@ -2,7 +2,9 @@
 //! user what is happening; refusing runs that cannot fit in memory.
 
 use anyhow::Result;
-use nst::{Backend, Precision, Selected, StyleTransfer, StyleTransferConfig, WeightsSource};
+use nst::{
+    Backend, MemoryInputs, Precision, Selected, StyleTransfer, StyleTransferConfig, WeightsSource,
+};
 
 /// A session whose model is loaded from `weights` on `backend`, telling the user which device
 /// that is and when the default weights must be downloaded first.
@@ -58,9 +60,25 @@ pub fn fetch_default_weights(weights: &WeightsSource) -> Result<()> {
 /// Fits a run in memory before it starts: when its estimated peak exceeds `budget` (by
 /// default on the CPU, what the machine has available), it is tiled, saying so in one line,
 /// or refused with the largest size that fits. GPU runs are checked only against a `budget`.
+/// The style is taken to be one image of the content's shape (see [`fit_memory_for`]).
 pub fn fit_memory(
     session: StyleTransfer,
     content: (u32, u32),
+    backend: Backend,
+    budget: Option<u64>,
+) -> Result<StyleTransfer> {
+    fit_memory_for(
+        session,
+        MemoryInputs::new(content, &[content]),
+        backend,
+        budget,
+    )
+}
+
+/// [`fit_memory`] for a run on `inputs` (their tile is the session's).
+pub fn fit_memory_for(
+    session: StyleTransfer,
+    inputs: MemoryInputs,
     backend: Backend,
     budget: Option<u64>,
 ) -> Result<StyleTransfer> {
@@ -69,14 +87,18 @@ pub fn fit_memory(
         return Ok(session);
     };
     let config = session.config();
-    let estimate = config.memory_estimate(content, session.tile());
+    let inputs = MemoryInputs {
+        tile: session.tile(),
+        ..inputs
+    };
+    let estimate = config.estimate_memory(&inputs);
     if estimate.bytes <= available {
         return Ok(session);
     }
     let gib = |bytes: u64| bytes as f64 / f64::from(1u32 << 30);
     let (w, h, needed) = (estimate.width, estimate.height, gib(estimate.bytes));
     let tile = match session.tile() {
-        None if config.tiles() => config.largest_tile_within(content, available),
+        None if config.tiles() => config.largest_tile_for(&inputs, available),
         _ => None,
     };
     if let Some(tile) = tile {
@@ -88,8 +110,11 @@ pub fn fit_memory(
         return Ok(session.with_tile(Some(tile)));
     }
     // In tiles, the image-sized tensors bound the size.
-    let tiles = config.tiles().then_some(512);
-    let largest = config.largest_size_within(content, available, tiles);
+    let tiles = MemoryInputs {
+        tile: config.tiles().then_some(512),
+        ..inputs
+    };
+    let largest = config.largest_size_for(&tiles, available);
     let advice = match (session.tile(), largest) {
         (Some(_), _) => "a smaller --tile may fit".to_owned(),
         (None, Some(side)) if config.tiles() => format!("--size {side} or smaller fits in tiles"),

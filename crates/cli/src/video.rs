@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nst::image::RgbImage;
 use nst::io::{FrameRate, frame_name};
 use nst::recipe::{Input, Recipe, VideoFrame, sha256_pixels};
-use nst::{Control, FrameProgress, StyleTransfer, VideoCheckpoint};
+use nst::{Control, FrameProgress, MemoryInputs, StyleTransfer, VideoCheckpoint};
 use serde::{Deserialize, Serialize};
 
 use crate::args::VideoArgs;
@@ -19,7 +19,7 @@ use crate::inputs::Inputs;
 use crate::outputs::shown;
 use crate::recipe::recipe_model;
 use crate::run::{catch_interrupts, interrupted};
-use crate::session::{fit_memory, load_session};
+use crate::session::{fit_memory_for, load_session};
 
 /// What a clip's checkpoint notes besides the painting's state: the recipe of its frames
 /// (frame 0's, which names the clip) and where the frames go.
@@ -92,12 +92,12 @@ pub fn video(args: VideoArgs) -> Result<()> {
     }
     let (session, backend) = load_session(config, model.backend()?, model.weights())?;
     let session = session.with_tile(model.tile);
-    let session = fit_memory(
-        session,
-        clip.size,
-        backend,
-        args.transfer.max_memory_bytes(),
-    )?;
+    let styles = inputs.style_sizes();
+    let memory = MemoryInputs {
+        video: true,
+        ..MemoryInputs::new(clip.size, &styles)
+    };
+    let session = fit_memory_for(session, memory, backend, args.transfer.max_memory_bytes())?;
     let session = inputs.onto(session);
     let mut recipe = inputs.recipe(&session, backend)?;
     recipe.video = Some(VideoFrame { frame: 0, video });

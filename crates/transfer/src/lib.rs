@@ -93,7 +93,7 @@ pub use objective::losses::{Losses, Term};
 pub use prepare::masks::StyleMasks;
 pub use session::StyleTransfer;
 pub use session::checkpoint::Checkpoint;
-pub use session::memory::MemoryEstimate;
+pub use session::memory::{MemoryEstimate, MemoryInputs};
 pub use session::observer::{Control, Progress};
 pub use session::score::{Scores, TermScore};
 pub use video::checkpoint::VideoCheckpoint;

@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// Also write content | result | style side by side to this file.
     #[arg(long, value_name = "FILE")]
     pub sheet: Option<PathBuf>,
+    /// Print the estimated peak memory of the run on the CPU (`memory estimate: W×H, N
+    /// bytes (G GiB)`, the last scale's size) and exit without running.
+    #[arg(long)]
+    pub print_memory_estimate: bool,
 }
 
 /// Options of a style transfer, of a still image or of a clip. Unset options take the

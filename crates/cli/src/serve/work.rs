@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use base64::Engine as _;
 use nst::image::{ImageFormat, RgbImage, codecs::jpeg::JpegEncoder};
-use nst::{Backend, Control, Init, Progress, StyleTransfer};
+use nst::{Backend, Control, Init, MemoryInputs, Progress, StyleTransfer};
 use serde_json::{Value, json};
 
 use super::job::{Job, JobResult, Outcome, Phase};
@@ -17,7 +17,7 @@ use super::uploads::Pinned;
 use super::{Server, one_line};
 use crate::inputs::{Inputs, load_images};
 use crate::run::last_finite;
-use crate::session::fit_memory;
+use crate::session::fit_memory_for;
 
 /// The most paintings one run takes.
 pub const MAX_STYLES: usize = 8;
@@ -117,15 +117,24 @@ impl Work {
         };
         let dimensions = match &content {
             Some(content) => content.dimensions(),
-            None => embedded_content_dimensions()?,
+            None => header_dimensions(nst::assets::CONTENT_PNG)?,
         };
+        let style_dimensions = styles
+            .iter()
+            .map(|style| match style {
+                Some(style) => Ok(style.dimensions()),
+                None => header_dimensions(nst::assets::STYLE_JPEG),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let session = StyleTransfer::with_model(config, server.model.clone())?
             .with_weights(server.weights.clone());
-        let session = fit_memory(session, dimensions, server.backend, server.memory_budget)?;
-        let estimate = session
-            .config()
-            .memory_estimate(dimensions, session.tile())
-            .bytes;
+        let inputs = MemoryInputs::new(dimensions, &style_dimensions);
+        let session = fit_memory_for(session, inputs, server.backend, server.memory_budget)?;
+        let inputs = MemoryInputs {
+            tile: session.tile(),
+            ..inputs
+        };
+        let estimate = session.config().estimate_memory(&inputs).bytes;
         Ok(Self {
             session,
             content,
@@ -256,10 +265,9 @@ impl Work {
     }
 }
 
-/// The size of the embedded photo (read from its header).
-fn embedded_content_dimensions() -> Result<(u32, u32)> {
-    let reader = nst::image::ImageReader::new(std::io::Cursor::new(nst::assets::CONTENT_PNG))
-        .with_guessed_format()?;
+/// The size of an embedded image (read from its header).
+fn header_dimensions(bytes: &[u8]) -> Result<(u32, u32)> {
+    let reader = nst::image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format()?;
     Ok(reader.into_dimensions()?)
 }
 

@@ -66,7 +66,12 @@ impl Tiling {
 
     /// The largest input a tile of a `height`×`width` image reads, as (height, width).
     pub fn largest_input(&self, height: usize, width: usize) -> (usize, usize) {
-        let longest = |length| {
+        // Beyond four tiles, the largest is an inner tile's (`side` and two halos) or the
+        // last's (less than `side` and an `align` with one halo) whatever the length: the
+        // spans of a shorter side give it without listing millions of tiles.
+        let bound = 4 * (self.side + 2 * self.halo + self.align);
+        let longest = |length: usize| {
+            let length = length.min(bound);
             let spans = self.spans(length);
             spans.iter().map(|(_, read)| read.len()).max().unwrap_or(0)
         };
