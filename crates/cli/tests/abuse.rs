@@ -3,8 +3,8 @@
 //! the queue's length, all at once. The server must answer what it should, finish the run
 //! queued behind them, and stay within a bound of memory.
 
-use std::io::Write as _;
 use std::io::Cursor;
+use std::io::Write as _;
 use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;

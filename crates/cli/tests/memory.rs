@@ -16,7 +16,7 @@
 #![cfg(target_os = "linux")]
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 mod common;
 
@@ -69,16 +69,17 @@ fn measure(args: &[String]) -> Measured {
         .arg("-o")
         .arg(dir.path().join("out.png"))
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("nst starts");
-    let (status, peak) = wait_peak(child.id());
+    let (status, peak) = wait_peak(child);
     assert!(status == 0, "{args:?} exited with wait status {status}");
     Measured { estimate, peak }
 }
 
-/// Reaps the child `pid`: its wait status and its peak resident memory in bytes.
-fn wait_peak(pid: u32) -> (i32, u64) {
+/// Reaps `child`: its wait status and its peak resident memory in bytes.
+fn wait_peak(child: Child) -> (i32, u64) {
+    let pid = child.id();
     let mut status = 0;
     // SAFETY: `rusage` is plain data that `wait4` fills; `pid` is our child, not yet reaped.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -333,7 +333,7 @@ fn fetch_result(page: &Page) -> Vec<u8> {
 /// The screenshot of the page mid-run goes to `$CARGO_TARGET_TMPDIR/serve.png`, and also to
 /// `$NST_SCREENSHOT` if it is set.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stopped_run_downloads_an_image_whose_recipe_reruns_to_the_same_bytes() {
+async fn a_stopped_run_downloads_an_image_whose_recipe_reruns_to_the_same_pixels() {
     const ITERATIONS: u64 = 200;
     let server = Server::start(&["--jobs", "1"]);
     let browser = Browser::start().await;
@@ -422,7 +422,10 @@ async fn a_stopped_run_downloads_an_image_whose_recipe_reruns_to_the_same_bytes(
     let dir = tempfile::tempdir().unwrap();
     let rerun = dir.path().join("rerun.png");
     let started = Instant::now();
+    // The recipe names its inputs within the uploads folder (no folder of the server's
+    // machine leaves it), so it reruns from there.
     let output = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .current_dir(server.dir.path().join("uploads"))
         .arg("recipe")
         .arg(&downloaded)
         .arg("--rerun")
@@ -436,16 +439,21 @@ async fn a_stopped_run_downloads_an_image_whose_recipe_reruns_to_the_same_bytes(
         String::from_utf8_lossy(&output.stderr)
     );
     eprintln!("rerun: {:.1} s", started.elapsed().as_secs_f64());
-    // The pixels first (what the recipe promises), then the whole files: the rerun writes
-    // the recipe of its own run (the same inputs, weights, options, backend and stop).
+    // The pixels first (what the recipe promises), then the recipes: the rerun writes the
+    // recipe of its own run (the same inputs, weights, options, backend and stop), naming
+    // the weights by the path it was given where the server's names only the file.
     let again = std::fs::read(&rerun).unwrap();
     assert!(
         decode(&again).as_raw() == image.as_raw(),
         "the rerun's pixels differ from the downloaded image's"
     );
-    assert!(
-        again == bytes,
-        "the same pixels, but the PNGs differ (their recipes?)"
+    let rerun_recipe = nst::recipe::Recipe::from_png(std::io::Cursor::new(&again), &rerun)
+        .unwrap()
+        .with_paths_relative_to(&server.dir.path().join("uploads"));
+    assert_eq!(
+        rerun_recipe.to_json().unwrap(),
+        recipe.to_json().unwrap(),
+        "the rerun's recipe, its paths as the server writes them, is the download's"
     );
     browser.close().await;
 }
