@@ -14,7 +14,7 @@ Before timing, a self-test checks the float32 losses at 24x32 against the float6
 reference (reference/nst_reference.py, relative error < 1e-4); `--check` runs only that.
 """
 
-import argparse, gc, json, os, platform, sys, time
+import argparse, contextlib, gc, json, os, platform, sys, time
 
 import numpy as np
 import torch
@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "reference"))
 import nst_reference as ref  # noqa: E402
 
 WEIGHTS = (1.5, 10.0, 0.3)  # content, style, denoise
+# --precision: the dtype the VGG forward is autocast to (None: float32; tf32 is a cuDNN flag).
+AUTOCAST = {"fp32": None, "tf32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 STEP, EPS = 10.0, 1e-10
 
 
@@ -42,10 +44,12 @@ class Vgg:
             cin = cout
         self.mean = torch.tensor(ref.BGR_MEAN, dtype=torch.float32, device=device).view(1, 3, 1, 1)
 
-    def features(self, x, layers, bf16=False):
-        """Post-ReLU activations {index: [1,C,h,w]} of `layers`; runs up to the deepest only."""
+    def features(self, x, layers, autocast=None):
+        """Post-ReLU activations {index: [1,C,h,w]} of `layers`; runs up to the deepest only,
+        under `torch.autocast` to the dtype `autocast` where it is given."""
         h, out, last = x.flip(1) - self.mean, {}, max(layers)
-        with torch.autocast(x.device.type, torch.bfloat16, enabled=bf16):
+        cast = torch.autocast(x.device.type, autocast) if autocast else contextlib.nullcontext()
+        with cast:
             for i in range(last + 1):
                 h = F.conv2d(h, *self.convs[i], padding=1).relu()
                 if i in layers:
@@ -73,17 +77,17 @@ def gram(f):
 class Objective:
     """The targets of one size; `iteration` is the timed step."""
 
-    def __init__(self, vgg, content, style, content_layers, style_layers, bf16=False):
-        self.vgg, self.cl, self.sl, self.bf16 = vgg, content_layers, style_layers, bf16
+    def __init__(self, vgg, content, style, content_layers, style_layers, autocast=None):
+        self.vgg, self.cl, self.sl, self.autocast = vgg, content_layers, style_layers, autocast
         self.layers = set(content_layers) | set(style_layers)
         with torch.no_grad():
-            self.fc = vgg.features(content, set(content_layers), bf16)
-            fs = vgg.features(style, set(style_layers), bf16)
+            self.fc = vgg.features(content, set(content_layers), autocast)
+            fs = vgg.features(style, set(style_layers), autocast)
             self.gs = {i: gram(f) for i, f in fs.items()}
 
     def terms(self, x):
         """content, style, denoise, and the per-layer {index: loss} of content and style."""
-        f = self.vgg.features(x, self.layers, self.bf16)
+        f = self.vgg.features(x, self.layers, self.autocast)
         c = {i: (f[i] - self.fc[i]).square().mean() for i in self.cl}
         s = {i: (gram(f[i]) - self.gs[i]).square().mean() for i in self.sl}
         denoise = ((x[:, :, 1:] - x[:, :, :-1]).abs().sum()
@@ -174,8 +178,9 @@ def main():
     p.add_argument("--style-layers", default="all", help="names or indices, or all")
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--iters", type=int, default=5, help="timed iterations")
-    p.add_argument("--precision", choices=("fp32", "tf32", "bf16"), default="fp32",
-                   help="cuda only: fp32 (no TF32), tf32, or bf16 autocast of the VGG forward")
+    p.add_argument("--precision", choices=tuple(AUTOCAST), default="fp32",
+                   help="cuda only: fp32 (no TF32), tf32, or bf16/fp16 autocast of the VGG "
+                        "forward (fp16: no loss scaling, as nst's f16)")
     p.add_argument("--check", action="store_true", help="run only the self-test")
     p.add_argument("--json", action="store_true", help="print JSON instead of a markdown table")
     args = p.parse_args()
@@ -184,7 +189,7 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device == "cpu" and args.precision != "fp32":
-        p.error("--precision tf32/bf16 needs --device cuda")
+        p.error("--precision tf32/bf16/fp16 needs --device cuda")
     cl = ref.parse_layers(args.content_layers)
     sl = list(range(13)) if args.style_layers == "all" else ref.parse_layers(args.style_layers)
 
@@ -220,7 +225,7 @@ def main():
         peak_reset(device)  # peak covers targets + warmup + timed iterations of this size
         base = mem_mib(device, peak=False)
         content, style = images(args, side, device)
-        obj = Objective(vgg, content, style, cl, sl, bf16=args.precision == "bf16")
+        obj = Objective(vgg, content, style, cl, sl, autocast=AUTOCAST[args.precision])
         gen = torch.Generator().manual_seed(0)  # nst's default init: noise in [128, 129)
         x = (128 + torch.rand(content.shape, generator=gen)).to(device).requires_grad_(True)
         times = []
@@ -228,12 +233,15 @@ def main():
             sync(); t0 = time.perf_counter()
             total = obj.iteration(x)
             sync(); t1 = time.perf_counter()
+            if k == 0:
+                first = (t1 - t0) * 1e3
             if k >= args.warmup:
                 times.append((t1 - t0) * 1e3)
         h, w = content.shape[2:]
         gflop = vgg.gflop(h, w, max(obj.layers))
         ms = sorted(times)[len(times) // 2]  # upper median, as the Rust bench
-        rows.append({"width": w, "height": h, "median_ms": ms, "min_ms": min(times),
+        rows.append({"width": w, "height": h, "first_ms": first, "median_ms": ms,
+                     "min_ms": min(times),
                      "gflop": gflop, "gflops": gflop / ms * 1e3, "peak_mib": mem_mib(device),
                      "base_mib": base, "total_loss": float(total)})
 
