@@ -110,14 +110,17 @@ impl Scale<'_> {
     /// The content term's targets: the content image's activations at the content layers,
     /// kept whole even in tiles (`objective/content.rs`).
     fn content_targets(&self) -> u64 {
+        self.content_activations(&self.config.content_layers)
+            .saturating_mul(4)
+    }
+
+    /// The number of values of the content-sized image's activations at `layers`.
+    fn content_activations(&self, layers: &[Layer]) -> u64 {
         let (w, h) = self.content;
-        let values: u64 = self
-            .config
-            .content_layers
+        layers
             .iter()
             .map(|&layer| layer_values(h as usize, w as usize, layer))
-            .fold(0, u64::saturating_add);
-        values.saturating_mul(4)
+            .fold(0, u64::saturating_add)
     }
 
     /// The style terms' targets: a `C×C` matrix per style layer for each style and their
@@ -212,14 +215,8 @@ impl Scale<'_> {
         if self.config.histogram_weight == 0.0 {
             return 0;
         }
-        let (w, h) = self.content;
-        let values: u64 = self
-            .config
-            .histogram_layers
-            .iter()
-            .map(|&layer| layer_values(h as usize, w as usize, layer))
-            .fold(0, u64::saturating_add);
-        HISTOGRAM_BYTES_PER_VALUE.saturating_mul(values)
+        HISTOGRAM_BYTES_PER_VALUE
+            .saturating_mul(self.content_activations(&self.config.histogram_layers))
     }
 
     /// The `(height, width)` a pass over an image of `(width, height)` evaluates: its largest
