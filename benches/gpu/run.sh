@@ -15,6 +15,8 @@
 #      column names the runtime (wgpu<spirv>/wgpu<wgsl>) and the cooperative matrices;
 #   4. the default preset in f32 and in f16, whose final losses must agree within 2%;
 #   5. with a CUDA build (prepare.sh --cuda), step 3 on CUDA.
+# NST_GPU_STEPS, a regular expression, runs only the steps whose names it matches (say, to
+# rerun one that failed: torch-fp16, bench-wgpu-f16-cold, run-f32, ...).
 # CubeCL's autotune choices are logged per step (the fastest kernel per key). $OUT (default
 # ./gpu-out) receives table.md, f32.png, f16.png and logs.tar.gz (every step's output).
 set -uo pipefail
@@ -69,8 +71,14 @@ with lzma.open(sys.argv[1]) as src, open(sys.argv[2], "wb") as dst:
     shutil.copyfileobj(src, dst)' "$carry/nst.xz" "$work/nst" || exit 1
 chmod +x "$work/nst"
 "$python" benches/gpu/weights.py unpack "$carry/vgg16-f16.npz" "$work/vgg16.onnx" || exit 1
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
-    for deb in "$carry"/debs/*.deb; do dpkg -x "$deb" /; done
+# (grep reads all of ldconfig's output: with -q, pipefail could see ldconfig's SIGPIPE.)
+if ! ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null; then
+    debs=("$carry"/debs/*.deb)
+    [[ -f ${debs[0]} ]] || {
+        echo "run: no Vulkan loader here and none in $carry/debs" >&2
+        exit 1
+    }
+    for deb in "${debs[@]}"; do dpkg -x "$deb" /; done
     ldconfig
 fi
 if [[ -z ${VK_DRIVER_FILES:-} ]]; then
@@ -105,6 +113,10 @@ TOML
 step() {
     local name=$1 limit=$2 left status
     shift 2
+    if [[ -n ${NST_GPU_STEPS:-} && ! $name =~ $NST_GPU_STEPS ]]; then
+        printf '%s\tnot selected (NST_GPU_STEPS)\t0\n' "$name" >>"$logs/steps.tsv"
+        return
+    fi
     left=$((deadline - SECONDS))
     if ((left < 20)); then
         printf '%s\tskipped (out of time)\t0\n' "$name" >>"$logs/steps.tsv"
