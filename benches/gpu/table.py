@@ -40,11 +40,15 @@ def torch_rows(logs):
     return out
 
 
-BENCH_ROW = re.compile(r"^\| (.+) \| (\d+)×(\d+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| (.*) \|$")
+# | device | image | targets ms | first iteration ms | its evaluations | ms/iteration | GFLOP |
+# GFLOP/s | peak memory | … (`nst bench`'s columns)
+BENCH_ROW = re.compile(r"^\| ([^|]+) \| (\d+)×(\d+) \| ([\d.]+) \| ([\d.]+) \| (\d+) \| ([\d.]+) \| ([\d.]+) "
+                       r"\| ([\d.]+) \| ([^|]*) \|")
 
 
 def bench_rows(logs):
-    """{(backend, precision, cache): [(device, w, h, first_ms, median_ms, gflops, memory)]}."""
+    """{(backend, precision, cache): [(device, w, h, first_ms, median_ms, gflops, memory)]}, where
+    first_ms is from the run's start to the end of its first iteration (targets included)."""
     out = {}
     for name in sorted(os.listdir(logs)):
         m = re.fullmatch(r"bench-(\w+)-(f16|f32)-(cold|cached)\.log", name)
@@ -54,7 +58,8 @@ def bench_rows(logs):
         for line in read(os.path.join(logs, name)).splitlines():
             r = BENCH_ROW.match(line.strip())
             if r:
-                rows.append((r[1], int(r[2]), int(r[3]), float(r[4]), float(r[5]), float(r[7]), r[8]))
+                first = float(r[4]) + float(r[5])
+                rows.append((r[1], int(r[2]), int(r[3]), first, float(r[7]), float(r[9]), r[10]))
         out[m.groups()] = rows
     return out
 
@@ -85,8 +90,9 @@ def main(logs, mode):
     benches, torches = bench_rows(logs), torch_rows(logs)
     p("\n## One iteration\n")
     p("The `normalized` preset's iteration (content conv3_1, all 13 style layers, Gram), 4:3 "
-      "images; ms. *First, cold*: the first iteration with an empty kernel cache (compiling "
-      "and autotuning); *first, cached*: the same in a second process, from the cache the "
+      "images; ms. *First, cold*: nst's targets and first iteration (two evaluations: the start's "
+      "and the first step's) with an empty kernel cache (compiling and autotuning), PyTorch's "
+      "first evaluation; *first, cached*: the same in a second process, from the cache the "
       "first filled; *median*: of 5 after 2 warm-up iterations (the cold process's).\n")
     p("| implementation | precision | image | first, cold | first, cached | median | GFLOP/s | peak memory |")
     p("|---|---|---|---:|---:|---:|---:|---|")

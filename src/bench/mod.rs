@@ -5,12 +5,18 @@
 //! values. Each size runs `warmup + samples` iterations of a real transfer on the embedded
 //! images (resized to 4:3) and reports the median of the timed ones.
 
+mod peak;
+
 use std::fmt;
 
 use image::RgbImage;
 use image::imageops::{FilterType, resize};
 
-use crate::{Control, Error, Selected, StyleTransfer, StyleTransferConfig, Vgg16, WeightsSource};
+use crate::{
+    Backend, Control, Error, Selected, StyleLoss, StyleTransfer, StyleTransferConfig, Vgg16,
+    WeightsSource,
+};
+pub use peak::CpuPeak;
 
 /// How many iterations to run at each size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +45,30 @@ pub struct Measurement {
     pub width: u32,
     /// Image height in pixels.
     pub height: u32,
-    /// Wall time from the run's start to the end of its first iteration, in milliseconds: the
-    /// style targets and one iteration, plus, on a GPU, compiling and autotuning the kernels
-    /// that the kernel cache does not hold yet.
+    /// Wall time of the targets, in milliseconds: the photo's features and the style's
+    /// statistics at this size (on a GPU, compiling and autotuning the forward pass's kernels
+    /// that the kernel cache does not hold yet).
+    pub targets_ms: f64,
+    /// Wall time of the first iteration, in milliseconds. It makes
+    /// [`first_evaluations`](Self::first_evaluations) evaluations: the starting image's, which
+    /// gives the first step its gradient, and the first step's (on a GPU it also compiles the
+    /// backward pass's kernels).
     pub first_ms: f64,
+    /// Evaluations (forward and backward passes) in the first iteration.
+    pub first_evaluations: usize,
     /// Median wall time of one iteration, in milliseconds.
     pub median_ms: f64,
     /// Convolution work of one iteration (forward plus input gradient), in GFLOP.
     pub gflop: f64,
     /// Peak memory while the iteration ran, in bytes, where it can be measured.
     pub peak_memory: Option<Memory>,
+    /// Multiply-adds one iteration performs in its products, in billions, where they are
+    /// known: on the CPU, untiled, the Winograd products of the convolutions (forward and
+    /// input gradient, [`Vgg16::cpu_multiply_adds`]) and the Gram matrices of the style layers
+    /// with their gradient ([`cpu_gram_multiply_adds`](crate::losses::cpu_gram_multiply_adds)).
+    pub multiply_adds: Option<f64>,
+    /// The machine's estimated peak, for [`peak_fraction`](Self::peak_fraction).
+    pub cpu_peak: Option<CpuPeak>,
 }
 
 /// A memory high-water mark and what it counts.
@@ -75,6 +95,13 @@ impl Measurement {
         self.gflop / (self.median_ms / 1e3)
     }
 
+    /// The fraction of the machine's peak rate that the products' multiply-adds reach at the
+    /// median time: how close an iteration is to its arithmetic floor.
+    pub fn peak_fraction(&self) -> Option<f64> {
+        let (multiply_adds, peak) = (self.multiply_adds?, self.cpu_peak.as_ref()?);
+        Some(multiply_adds * 1e9 / (self.median_ms / 1e3) / peak.multiply_adds_per_s())
+    }
+
     /// This measurement with `label` after the device (such as the style loss timed).
     pub fn labelled(&self, label: &str) -> Self {
         Self {
@@ -84,8 +111,8 @@ impl Measurement {
     }
 
     /// The header of the Markdown table that [`Display`](fmt::Display) writes rows of.
-    pub const TABLE_HEADER: &str = "| device | image | first iteration ms | ms/iteration | GFLOP | GFLOP/s | peak memory |\n\
-         |---|---|---:|---:|---:|---:|---:|";
+    pub const TABLE_HEADER: &str = "| device | image | targets ms | first iteration ms | its evaluations | ms/iteration | GFLOP | GFLOP/s | peak memory | G multiply-adds | of CPU peak |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 }
 
 impl fmt::Display for Measurement {
@@ -101,17 +128,25 @@ impl fmt::Display for Measurement {
             ),
             None => "n/a".into(),
         };
+        let optional = |value: Option<f64>, unit: &str| match value {
+            Some(value) => format!("{value:.1}{unit}"),
+            None => "n/a".into(),
+        };
         write!(
             f,
-            "| {} | {}×{} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {}×{} | {:.0} | {:.0} | {} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
             self.device,
             self.width,
             self.height,
+            self.targets_ms,
             self.first_ms,
+            self.first_evaluations,
             self.median_ms,
             self.gflop,
             self.gflop_per_s(),
-            memory
+            memory,
+            optional(self.multiply_adds, ""),
+            optional(self.peak_fraction().map(|f| 100.0 * f), "%"),
         )
     }
 }
@@ -142,6 +177,12 @@ pub fn measure(
         .with_weights(weights.clone())
         .with_tile(tile);
     let precision = session.model()?.precision();
+    // The products' work is known where our CPU operations run it, on whole images, with Gram
+    // matrices as the style statistics.
+    let on_cpu = selected.backend == Backend::Cpu
+        && tile.is_none()
+        && session.config().style_loss() == StyleLoss::Gram;
+    let cpu_peak = on_cpu.then(CpuPeak::detect).flatten();
     let (content, style) = (crate::assets::content()?, crate::assets::style()?);
     let layers = session.config().layers();
 
@@ -155,8 +196,10 @@ pub fn measure(
         let rss = PeakRss::reset();
         let mut pool = 0;
         let mut ends = Vec::with_capacity(repeats.warmup + repeats.samples);
+        let mut first = None;
         session.run_with(&content, &[&style], |progress| {
             ends.push(progress.elapsed.as_secs_f64());
+            first.get_or_insert((progress.targets.as_secs_f64(), progress.evaluations));
             if let Some(usage) = device.memory_pool_usage() {
                 pool = pool.max(usage.bytes_reserved);
             }
@@ -179,15 +222,35 @@ pub fn measure(
             }),
             (None, _) => None,
         };
-        let flops = Vgg16::conv_flops(height as usize, width as usize, &layers);
+        let (h, w) = (height as usize, width as usize);
+        let flops = Vgg16::conv_flops(h, w, &layers);
+        let multiply_adds = on_cpu.then(|| {
+            let grams: u64 = session
+                .config()
+                .style_layers()
+                .iter()
+                .map(|layer| {
+                    let pixels = (h / layer.stride()) * (w / layer.stride());
+                    crate::losses::cpu_gram_multiply_adds(layer.channels(), pixels)
+                })
+                .sum();
+            (2 * Vgg16::cpu_multiply_adds(h, w, &layers) + grams) as f64 / 1e9
+        });
         let measurement = Measurement {
             device: format!("{selected}, {precision}"),
             width,
             height,
-            first_ms: ends.first().map_or(f64::NAN, |end| end * 1e3),
+            targets_ms: first.map_or(f64::NAN, |(targets, _)| targets * 1e3),
+            first_ms: match (ends.first(), first) {
+                (Some(end), Some((targets, _))) => (end - targets) * 1e3,
+                _ => f64::NAN,
+            },
+            first_evaluations: first.map_or(0, |(_, evaluations)| evaluations),
             median_ms: times.get(times.len() / 2).copied().unwrap_or(f64::NAN),
             gflop: 2.0 * flops as f64 / 1e9,
             peak_memory,
+            multiply_adds,
+            cpu_peak: cpu_peak.clone(),
         };
         report(&measurement);
         measurements.push(measurement);

@@ -1,5 +1,6 @@
 use anyhow::Result;
-use nst::bench::{Measurement, Repeats, measure};
+use nst::Backend;
+use nst::bench::{CpuPeak, Measurement, Repeats, measure};
 
 use crate::args::BenchArgs;
 use crate::args::weights_source;
@@ -23,6 +24,15 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         repeats.warmup,
         repeats.samples
     );
+    if backends
+        .iter()
+        .any(|b| matches!(b, Backend::Cpu | Backend::Auto))
+    {
+        match CpuPeak::detect() {
+            Some(peak) => println!("CPU peak, estimated: {peak}"),
+            None => println!("CPU peak: unknown (no clock in /proc/cpuinfo)"),
+        }
+    }
     println!("{}", Measurement::TABLE_HEADER);
     for backend in backends {
         let selected = open_backend(backend)?;

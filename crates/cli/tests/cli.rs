@@ -101,6 +101,19 @@ fn bench_prints_one_row_per_size_with_its_flop_count() {
         let flops = nst::vgg16::Vgg16::conv_flops(h, w, &conv5_3);
         let gflop = format!("| {:.1} |", 2.0 * flops as f64 / 1e9);
         assert!(row.contains(&gflop), "{row} lacks {gflop}");
+        // The products' multiply-adds: the Winograd products forward and backward, and each
+        // style layer's Gram matrix with its gradient (all 13 layers by default).
+        let grams: u64 = nst::Layer::all()
+            .map(|l| {
+                nst::losses::cpu_gram_multiply_adds(
+                    l.channels(),
+                    (h / l.stride()) * (w / l.stride()),
+                )
+            })
+            .sum();
+        let products = 2 * nst::vgg16::Vgg16::cpu_multiply_adds(h, w, &conv5_3) + grams;
+        let column = format!("| {:.1} |", products as f64 / 1e9);
+        assert!(row.contains(&column), "{row} lacks {column}");
     }
 }
 

@@ -55,7 +55,7 @@ mod window;
 pub use content::ContentLoss;
 pub use draws::{directions, pixel_subset};
 pub use error::Error;
-pub use gram::{gram, gram_from_partials};
+pub use gram::{cpu_gram_multiply_adds, gram, gram_from_partials};
 pub use gram_loss::GramLoss;
 pub use guided_gram_loss::GuidedGramLoss;
 pub use histogram::HistogramLoss;

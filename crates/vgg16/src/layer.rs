@@ -66,6 +66,11 @@ impl Layer {
         NAMES[self.index()]
     }
 
+    /// The number of channels of this layer's activation: 64 in block 1 to 512 in blocks 4–5.
+    pub fn channels(self) -> usize {
+        crate::model::CHANNELS[self.index()][1]
+    }
+
     /// How many input pixels one step of this layer's activation spans: 1 in block 1, 2 in
     /// block 2, … 16 in block 5. An activation of an `H`×`W` input is `⌊H/s⌋`×`⌊W/s⌋`.
     pub fn stride(self) -> usize {

@@ -27,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+mod arithmetic;
 mod conv3x3;
 mod error;
 mod flex;

@@ -189,40 +189,6 @@ impl Vgg16 {
         1 << POOL_AFTER.iter().filter(|&&pool| pool < deepest).count()
     }
 
-    /// Floating-point operations of the convolutions that [`forward`](Self::forward) runs for
-    /// `layers` on one `height`×`width` image: `2·H·W·Cin·Cout·9` per convolution (a multiply
-    /// and an add per weight and output pixel), biases, ReLUs and pooling not counted.
-    ///
-    /// The input gradient costs the same again, so one optimisation step is about twice this.
-    ///
-    /// ```
-    /// use nst_vgg16::{Layer, Vgg16};
-    ///
-    /// // The published figure for VGG-16's convolutions at 224×224: 15.35 G multiply-adds.
-    /// let deepest = Layer::parse("conv5_3").unwrap();
-    /// assert_eq!(Vgg16::conv_flops(224, 224, &[deepest]), 2 * 15_346_630_656);
-    /// ```
-    pub fn conv_flops(height: usize, width: usize, layers: &[Layer]) -> u64 {
-        conv_shapes(height, width, layers)
-            .map(|(pixels, cin, cout)| pixels.saturating_mul(2 * cin * cout * 9))
-            .fold(0, u64::saturating_add)
-    }
-
-    /// The number of values the convolutions that [`forward`](Self::forward) runs for `layers`
-    /// output on one `height`×`width` image: what one forward pass holds for its backward pass,
-    /// per copy.
-    ///
-    /// ```
-    /// use nst_vgg16::{Layer, Vgg16};
-    /// // conv1_1 and conv1_2: 64 channels each at full size.
-    /// assert_eq!(Vgg16::activation_values(4, 4, &[Layer::parse("conv1_2").unwrap()]), 2 * 64 * 16);
-    /// ```
-    pub fn activation_values(height: usize, width: usize, layers: &[Layer]) -> u64 {
-        conv_shapes(height, width, layers)
-            .map(|(pixels, _, cout)| pixels.saturating_mul(cout))
-            .fold(0, u64::saturating_add)
-    }
-
     /// Brings a map at the input's resolution (`[N, C, H, W]`, such as a region mask) to the
     /// resolution of `layer`'s activations, average pooling it 2×2 wherever the model pools.
     pub fn downsample_to(map: Tensor<4>, layer: Layer) -> Tensor<4> {
@@ -237,32 +203,6 @@ impl Vgg16 {
             Pooling::Avg => AvgPool2dConfig::new([2, 2]).init().forward(x),
         }
     }
-}
-
-/// `(output pixels, input channels, output channels)` of each convolution up to the deepest of
-/// `layers`, on a `height`×`width` input (pixel counts saturate rather than overflow).
-fn conv_shapes(
-    height: usize,
-    width: usize,
-    layers: &[Layer],
-) -> impl Iterator<Item = (u64, u64, u64)> {
-    let deepest = layers
-        .iter()
-        .map(|layer| layer.index() + 1)
-        .max()
-        .unwrap_or(0);
-    let mut size = (height as u64, width as u64);
-    CHANNELS
-        .iter()
-        .enumerate()
-        .take(deepest)
-        .map(move |(index, [cin, cout])| {
-            let (h, w) = size;
-            if POOL_AFTER.contains(&index) {
-                size = (h / 2, w / 2);
-            }
-            (h.saturating_mul(w), *cin as u64, *cout as u64)
-        })
 }
 
 #[cfg(test)]

@@ -33,6 +33,26 @@ pub fn gram(features: Tensor<4>, normalize: bool) -> Tensor<3> {
     }
 }
 
+/// Multiply-adds that the CPU's Gram operation performs for one `[channels, pixels]`
+/// activation: the forward product, which computes the lower triangle in blocks of channels,
+/// plus its gradient's one full `[C, C]·[C, K]` product. Other backends compute the whole
+/// forward product and two backward ones.
+///
+/// ```
+/// // 64 channels are one block: the whole product forward, and one backward.
+/// assert_eq!(nst_losses::cpu_gram_multiply_adds(64, 100), 2 * 64 * 64 * 100);
+/// ```
+pub fn cpu_gram_multiply_adds(channels: usize, pixels: usize) -> u64 {
+    let forward: usize = (0..channels)
+        .step_by(kernel::BLOCK)
+        .map(|first| {
+            let end = (first + kernel::BLOCK).min(channels);
+            (end - first) * end
+        })
+        .sum();
+    (forward as u64 + (channels * channels) as u64).saturating_mul(pixels as u64)
+}
+
 /// The Gram matrix of a whole activation of `pixels` grid points from the unnormalised Gram
 /// matrices of its parts added up (`sum`): divided by pixels × channels with `normalize`, as
 /// [`gram`] does.

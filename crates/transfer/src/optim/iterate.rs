@@ -2,7 +2,7 @@
 //! image that errors carry.
 
 use std::cell::Cell;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::tensor::Tensor;
 use image::RgbImage;
@@ -18,6 +18,8 @@ use crate::{Control, Error, Progress, StyleTransferConfig};
 /// Where a run is: the iteration and evaluation counters over all scales.
 pub(crate) struct Clock {
     pub start: Instant,
+    /// The part of the time since `start` spent computing the scales' targets.
+    pub targets: Duration,
     pub iteration: usize,
     pub iterations: usize,
     pub evaluations: Cell<usize>,
@@ -146,6 +148,7 @@ pub(crate) fn optimise(
             scales,
             losses: point.losses.clone(),
             elapsed: clock.start.elapsed(),
+            targets: clock.targets,
             image: &shown,
             state: &state,
         };

@@ -23,8 +23,13 @@ pub struct Progress<'a> {
     /// The raw losses of the iterate after this iteration's update (with averaging, the
     /// image shown is the average, not this iterate).
     pub losses: Losses,
-    /// Time since the optimisation started (targets and model load excluded).
+    /// Time since the run started: each scale's targets (the photo's features and the style
+    /// statistics, at that scale's size) and its iterations so far; the model's loading is not
+    /// counted.
     pub elapsed: Duration,
+    /// The part of `elapsed` spent computing the targets; the rest is iterations (including
+    /// each scale's evaluation of its starting image).
+    pub targets: Duration,
     pub(crate) image: &'a Tensor<4>,
     pub(crate) state: &'a RunState<'a>,
 }

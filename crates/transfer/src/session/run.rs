@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::tensor::Tensor;
 use image::RgbImage;
@@ -120,6 +120,7 @@ impl StyleTransfer {
         let per_scale = config.scale_iterations(working_content.dimensions());
         let mut clock = Clock {
             start: Instant::now(),
+            targets: Duration::ZERO,
             iteration: 0,
             iterations: per_scale.iter().sum(),
             evaluations: Cell::new(0),
@@ -148,7 +149,9 @@ impl StyleTransfer {
             let (vgg, objective) = match final_scale.filter(|_| index + 1 == sides.len()) {
                 Some((vgg, objective)) => (vgg, objective),
                 None => {
+                    let started = Instant::now();
                     built = self.objective(&scaled_content, &scaled_styles, &blend, None)?;
+                    clock.targets += started.elapsed();
                     (&built.0, &built.1)
                 }
             };

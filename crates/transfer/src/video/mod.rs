@@ -9,7 +9,7 @@ pub(crate) mod observer;
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use image::RgbImage;
 use nst_vgg16::Vgg16;
@@ -305,6 +305,8 @@ impl VideoTransfer<'_> {
                 )?;
                 let mut clock = Clock {
                     start: Instant::now(),
+                    // The frame's targets are computed before its clock starts.
+                    targets: Duration::ZERO,
                     iteration: 0,
                     iterations: video.frame_iterations,
                     evaluations: Cell::new(0),
