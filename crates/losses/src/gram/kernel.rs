@@ -1,5 +1,7 @@
 //! The Gram matrix and its gradient on `f32` slices, through the `gemm` crate.
 
+use std::ops::Range;
+
 use gemm::{Parallelism, gemm};
 use rayon::prelude::*;
 
@@ -8,7 +10,15 @@ const MIN_PIXELS_PER_THREAD: usize = 256;
 
 /// Channels per block of rows in the symmetric Gram product: smaller blocks skip more of the
 /// upper triangle, larger ones keep the products' shapes efficient.
-pub(crate) const BLOCK: usize = 64;
+const BLOCK: usize = 64;
+
+/// The blocks of rows of the symmetric Gram product of `c` channels: each is computed
+/// against the channels `0..block.end` only.
+pub(crate) fn row_blocks(c: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..c)
+        .step_by(BLOCK)
+        .map(move |first| first..(first + BLOCK).min(c))
+}
 
 /// `G = F Fᵀ` for each `[c][k]` matrix of `f` (`n` of them); returns `[n][c][c]`.
 ///
@@ -30,8 +40,7 @@ pub(crate) fn gram(f: &[f32], [n, c, k]: [usize; 3]) -> Vec<f32> {
             .map(|part| {
                 let pixels = k * part / parts..k * (part + 1) / parts;
                 let mut partial = vec![0.0f32; c * c];
-                for first in (0..c).step_by(BLOCK) {
-                    let end = (first + BLOCK).min(c);
+                for Range { start: first, end } in row_blocks(c) {
                     // SAFETY: `gemm` reads lhs (rows `first..end` of F, columns `pixels`) at
                     // `r·k + p` from `first·k + pixels.start`, for r < end − first and
                     // p < pixels.len(): below (end − 1)·k + pixels.end ≤ c·k = f.len(); rhs

@@ -43,12 +43,8 @@ pub fn gram(features: Tensor<4>, normalize: bool) -> Tensor<3> {
 /// assert_eq!(nst_losses::cpu_gram_multiply_adds(64, 100), 2 * 64 * 64 * 100);
 /// ```
 pub fn cpu_gram_multiply_adds(channels: usize, pixels: usize) -> u64 {
-    let forward: usize = (0..channels)
-        .step_by(kernel::BLOCK)
-        .map(|first| {
-            let end = (first + kernel::BLOCK).min(channels);
-            (end - first) * end
-        })
+    let forward: usize = kernel::row_blocks(channels)
+        .map(|rows| rows.len() * rows.end)
         .sum();
     (forward as u64 + (channels * channels) as u64).saturating_mul(pixels as u64)
 }

@@ -271,8 +271,7 @@ fn layer_values(height: usize, width: usize, layer: Layer) -> u64 {
     upto(Some(layer)).saturating_sub(upto(before))
 }
 
-/// `layer`'s channels: its activation of one pixel at its own stride.
+/// `layer`'s channels.
 fn channels(layer: Layer) -> u64 {
-    let side = layer.stride();
-    layer_values(side, side, layer)
+    layer.channels() as u64
 }
