@@ -3,10 +3,12 @@
 
 mod content;
 mod denoise;
+mod evaluate;
 mod histogram;
 pub(crate) mod losses;
 mod sliced;
 mod style;
+mod style_inputs;
 mod targets;
 mod temporal;
 mod term;
@@ -18,21 +20,19 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use burn::tensor::{DType, Tensor};
-use nst_losses::{NORMALIZATION_EPS, normalized_sum};
 use nst_vgg16::{Layer, Vgg16};
 
-use crate::objective::tiling::{Tile, Tiling};
-use crate::{Error, Losses, StyleLoss, StyleTransferConfig, Term, Weighting};
+use crate::objective::tiling::Tiling;
+use crate::{Error, Losses, StyleTransferConfig, Term, Weighting};
 use content::ContentTerm;
 use denoise::DenoiseTerm;
+pub(crate) use evaluate::read_back;
 use histogram::HistogramTerm;
-use sliced::SlicedTerm;
-use style::{StyleLayers, StyleTerm};
+use style::StyleLayers;
+use style_inputs::StyleInputs;
 use temporal::TemporalTerm;
 pub(crate) use term::Value;
-use term::{Activations, Loss, WeightedTerm, cast};
-use tiled::{Terms, tiles};
-use w2::W2Term;
+use term::{WeightedTerm, cast};
 
 /// The terms of one run, their targets computed once from the content and style images.
 pub(crate) struct Objective {
@@ -252,246 +252,4 @@ impl Objective {
     pub fn keys(&self) -> impl Iterator<Item = Term> + '_ {
         self.terms.iter().map(|term| term.term)
     }
-
-    /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor, at
-    /// evaluation `draw`.
-    pub fn values(&self, vgg: &Vgg16, image: Tensor<4>, draw: u64) -> Result<Vec<Value>, Error> {
-        let tiles = tiles(&image, self.tiling.as_ref());
-        let sums = self.passes().sums(vgg, &image, &tiles);
-        self.passes().values(sums, &image, draw)
-    }
-
-    /// The terms as the passes over tiles see them.
-    fn passes(&self) -> Terms<'_> {
-        Terms {
-            terms: &self.terms,
-            layers: &self.layers,
-            dtype: self.dtype,
-        }
-    }
-
-    /// Each term's value for the whole `image`, in one pass (tracked if `image` is).
-    fn values_whole(&self, vgg: &Vgg16, image: Tensor<4>, draw: u64) -> Result<Vec<Value>, Error> {
-        let [_, _, height, width] = image.dims();
-        let features = vgg.forward(image.clone(), &self.layers);
-        let tile = Tile::whole(height, width);
-        let activations = Activations::new(tile, self.layers.clone(), features, self.dtype);
-        let image = cast(image, self.dtype);
-        self.terms
-            .iter()
-            .map(|term| {
-                term.loss
-                    .value(term.loss.partial(&activations), &image, draw)
-            })
-            .collect()
-    }
-
-    /// The weighted sum the optimiser descends.
-    fn total(&self, values: &[Value]) -> Result<Tensor<1>, Error> {
-        let weighted = self.terms.iter().map(|t| t.weight).zip(values);
-        let zero = || values[0].value.zeros_like();
-        Ok(match self.weighting {
-            Weighting::Normalized => normalized_sum(
-                weighted
-                    .filter(|(w, _)| *w > 0.0)
-                    .map(|(w, v)| (w, v.value.clone())),
-            )
-            .unwrap_or_else(zero),
-            Weighting::Raw => weighted
-                .map(|(w, v)| v.value.clone().mul_scalar(w))
-                .reduce(|a, b| a + b)
-                .unwrap_or_else(zero),
-            Weighting::Initial => {
-                let initial = match self.initial.take() {
-                    Some(initial) => initial,
-                    None => read_back(values.iter().map(|v| v.value.clone()))?
-                        .into_iter()
-                        .zip(&self.floors)
-                        .map(|(start, floor)| start.max(*floor))
-                        .collect(),
-                };
-                let total = weighted
-                    .zip(&initial)
-                    .map(|((w, v), l0)| v.value.clone().mul_scalar(w / (l0 + NORMALIZATION_EPS)))
-                    .reduce(|a, b| a + b)
-                    .unwrap_or_else(zero);
-                self.initial.set(Some(initial));
-                total
-            }
-        })
-    }
-
-    /// The losses and the gradient of the objective at `x`, evaluation `draw` of a run: one
-    /// forward and one backward pass, and one transfer to the host of the losses and of the
-    /// gradient's sum (not finite if any entry is not).
-    pub fn evaluate(&self, vgg: &Vgg16, x: Tensor<4>, draw: u64) -> Result<Point, Error> {
-        let tiles = tiles(&x, self.tiling.as_ref());
-        if tiles.len() > 1 {
-            let total = |values: &[Value]| self.total(values);
-            let (values, total, gradient) =
-                self.passes()
-                    .evaluate(vgg, x.clone().inner(), &tiles, draw, total)?;
-            return self.point(x.inner(), values, total, gradient);
-        }
-        let tracked = x.autodiff().require_grad();
-        let values = self.values_whole(vgg, tracked.clone(), draw)?;
-        let total = self.total(&values)?;
-        let grads = total.clone().backward();
-        let gradient = tracked.grad(&grads).ok_or(Error::NoGradient)?;
-        self.point(tracked.inner(), values, total, gradient)
-    }
-
-    /// The point at `image` with these values, total and gradient, after one read-back that
-    /// checks they are finite.
-    fn point(
-        &self,
-        image: Tensor<4>,
-        values: Vec<Value>,
-        total: Tensor<1>,
-        gradient: Tensor<4>,
-    ) -> Result<Point, Error> {
-        let mut read = read_back(
-            values
-                .into_iter()
-                .map(|v| v.value)
-                .chain([total, gradient.clone().sum()]),
-        )?;
-        let (gradient_sum, total) = (read.pop(), read.pop());
-        let non_finite = |what, value| Error::NonFinite {
-            what,
-            iteration: 0,
-            value,
-            last_finite: None,
-        };
-        let (Some(gradient_sum), Some(total)) = (gradient_sum, total) else {
-            return Err(Error::device("read back fewer values than sent"));
-        };
-        if let Some(&value) = read.iter().chain([&total]).find(|v| !v.is_finite()) {
-            return Err(non_finite("loss", value));
-        }
-        if !gradient_sum.is_finite() {
-            return Err(non_finite("gradient", gradient_sum));
-        }
-        Ok(Point {
-            image,
-            losses: Losses {
-                terms: self.keys().zip(read).collect(),
-                total,
-            },
-            gradient,
-        })
-    }
-}
-
-/// The style images and how they combine: blended, or each in its masked region.
-struct StyleInputs<'a> {
-    styles: Vec<Tensor<4>>,
-    blend: &'a [f64],
-    masks: Option<&'a [Tensor<4>]>,
-}
-
-/// The style term of a configuration, and the style image the histogram term matches.
-struct StyleTerms {
-    loss: Box<dyn Loss>,
-    histogram: Option<Tensor<4>>,
-}
-
-impl StyleInputs<'_> {
-    /// The style term `config.style_loss` names, and the histogram term's style if it is on;
-    /// refuses what the losses cannot do (masks but with Gram matrices, several styles for
-    /// the distribution losses).
-    fn term(
-        self,
-        config: &StyleTransferConfig,
-        vgg: &Vgg16,
-        layers: StyleLayers,
-        (tiling, dtype): (Option<&Tiling>, Option<DType>),
-    ) -> Result<StyleTerms, Error> {
-        let histogram = config.histogram_weight > 0.0;
-        let distribution = match (config.style_loss, histogram) {
-            (StyleLoss::Sliced, _) => Some(StyleLoss::Sliced.name()),
-            (_, true) => Some("histogram"),
-            _ => None,
-        };
-        if self.masks.is_some() && (config.style_loss != StyleLoss::Gram || histogram) {
-            let mut refused = Vec::new();
-            if config.style_loss != StyleLoss::Gram {
-                refused.push(format!("the {} style loss", config.style_loss.name()));
-            }
-            if histogram {
-                refused.push("the histogram term".to_owned());
-            }
-            return Err(Error::Config(format!(
-                "style masks work with the gram style loss only, not with {}: each region's \
-                 Gram matrix is weighted by its mask, which has no counterpart for the other \
-                 statistics yet",
-                refused.join(" or ")
-            )));
-        }
-        // The one style the distribution losses match.
-        let mut weighted = self
-            .styles
-            .iter()
-            .zip(self.blend)
-            .filter(|(_, w)| **w > 0.0)
-            .map(|(style, _)| style.clone());
-        let single = match (weighted.next(), weighted.next()) {
-            (Some(style), None) => Some(style),
-            _ => None,
-        };
-        let single = match (distribution, single) {
-            (Some(loss), None) => {
-                let advice = match config.style_loss {
-                    StyleLoss::Sliced => "blend several styles with the gram or w2 style loss",
-                    _ => "leave out --histogram-weight to blend several styles",
-                };
-                return Err(Error::Config(format!(
-                    "the {loss} loss matches one style image's distribution; {advice}"
-                )));
-            }
-            (_, single) => single,
-        };
-        let loss: Box<dyn Loss> = match config.style_loss {
-            StyleLoss::Gram => Box::new(StyleTerm::new(
-                vgg,
-                self.styles,
-                self.blend,
-                self.masks,
-                layers,
-                (tiling, dtype),
-            )),
-            StyleLoss::W2 => Box::new(W2Term::new(
-                vgg,
-                self.styles,
-                self.blend,
-                layers,
-                (tiling, dtype),
-            )?),
-            StyleLoss::Sliced => match single.clone() {
-                Some(style) => Box::new(SlicedTerm::new(vgg, style, layers, config.seed, dtype)),
-                // Refused above with advice; kept as an error rather than a panic.
-                None => return Err(Error::Config("the sliced loss needs one style".into())),
-            },
-        };
-        Ok(StyleTerms {
-            loss,
-            histogram: single.filter(|_| histogram),
-        })
-    }
-}
-
-/// One-element tensors' values, copied to the host in one transfer.
-pub(crate) fn read_back(values: impl IntoIterator<Item = Tensor<1>>) -> Result<Vec<f64>, Error> {
-    let values: Vec<Tensor<1>> = values.into_iter().map(Tensor::inner).collect();
-    let count = values.len();
-    let read = Tensor::cat(values, 0)
-        .try_into_vec_as::<f64>()
-        .map_err(|e| Error::device_from("cannot read back a result", e))?;
-    if read.len() != count {
-        return Err(Error::device(format!(
-            "read back {} values, not {count}",
-            read.len()
-        )));
-    }
-    Ok(read)
 }
