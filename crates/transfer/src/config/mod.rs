@@ -2,12 +2,14 @@
 //! how a run is carried out.
 
 mod builder;
+mod getters;
 mod init;
 mod multiscale;
 mod optimizer;
 mod preserve_colors;
 mod preset;
 mod style_loss;
+mod validate;
 mod weighting;
 
 pub use builder::StyleTransferConfigBuilder;
@@ -136,75 +138,6 @@ fn by_name<T: Copy>(
         })
 }
 
-macro_rules! getters {
-    ($($(#[$doc:meta])* $field:ident: $ty:ty => $get:expr),* $(,)?) => {$(
-        $(#[$doc])*
-        pub fn $field(&self) -> $ty {
-            let get: fn(&Self) -> $ty = $get;
-            get(self)
-        }
-    )*};
-}
-
-impl StyleTransferConfig {
-    getters! {
-        /// Layers whose activations are matched to the content image's.
-        content_layers: &[Layer] => |c| &c.content_layers,
-        /// Layers whose statistics are matched to the style image's.
-        style_layers: &[Layer] => |c| &c.style_layers,
-        /// Which statistics the style term matches.
-        style_loss: StyleLoss => |c| c.style_loss,
-        /// Weight of the histogram term; 0 leaves it out.
-        histogram_weight: f64 => |c| c.histogram_weight,
-        /// Layers whose channels' histograms the histogram term matches.
-        histogram_layers: &[Layer] => |c| &c.histogram_layers,
-        /// One weight per style layer; `None` weighs them equally.
-        style_layer_weights: Option<&[f64]> => |c| c.style_layer_weights.as_deref(),
-        /// Weight of the content loss.
-        content_weight: f64 => |c| c.content_weight,
-        /// Weight of the style loss.
-        style_weight: f64 => |c| c.style_weight,
-        /// Weight of the total-variation (denoise) loss.
-        denoise_weight: f64 => |c| c.denoise_weight,
-        /// How the losses are combined into the objective.
-        weighting: Weighting => |c| c.weighting,
-        /// The optimiser.
-        optimizer: Optimizer => |c| c.optimizer,
-        /// The optimiser's step size, in 0–255 pixel levels.
-        step_size: f64 => |c| c.step_size,
-        /// The last step size as a fraction of the first.
-        step_decay: f64 => |c| c.step_decay,
-        /// Decay of the moving average of the iterates that becomes the result.
-        average: f64 => |c| c.average,
-        /// Curvature pairs L-BFGS remembers.
-        history: usize => |c| c.history,
-        /// Optimisation steps (at the final scale, with multi-scale).
-        iterations: usize => |c| c.iterations,
-        /// The starting image.
-        init: &Init => |c| &c.init,
-        /// Seed of the initial noise and of the sliced loss's draws.
-        seed: u64 => |c| c.seed,
-        /// Longest side of the content image after resizing; `None` keeps native sizes.
-        size: Option<u32> => |c| c.size,
-        /// The style image's size as a factor of the content's.
-        style_scale: f64 => |c| c.style_scale,
-        /// One weight per style image.
-        style_blend: Option<&[f64]> => |c| c.style_blend.as_deref(),
-        /// Whether each Gram matrix is divided by `H·W·C`.
-        gram_normalize: bool => |c| c.gram_normalize,
-        /// Whether, and how, the content image's colors are kept.
-        preserve_colors: Option<PreserveColors> => |c| c.preserve_colors,
-        /// The coarse-to-fine schedule, if any.
-        multiscale: Option<&MultiScale> => |c| c.multiscale.as_ref(),
-        /// Pooling between VGG-16's blocks.
-        pooling: Pooling => |c| c.pooling,
-        /// The preprocessing the weights expect.
-        flavour: Flavour => |c| c.flavour,
-        /// What VGG-16 computes in on a GPU.
-        precision: Precision => |c| c.precision,
-    }
-}
-
 impl Default for StyleTransferConfig {
     fn default() -> Self {
         Self {
@@ -269,104 +202,5 @@ impl StyleTransferConfig {
     /// tiles).
     pub fn tiles(&self) -> bool {
         self.style_loss != StyleLoss::Sliced && self.histogram_weight == 0.0
-    }
-
-    /// Checks every field; the error names the first one that is wrong.
-    pub(crate) fn validate(&self) -> Result<(), Error> {
-        let invalid = |message: String| Err(Error::Config(message));
-        if self.style_layers.is_empty() {
-            return invalid("style_layers is empty: name at least one layer".into());
-        }
-        for (name, value) in [
-            ("content_weight", self.content_weight),
-            ("style_weight", self.style_weight),
-            ("denoise_weight", self.denoise_weight),
-            ("histogram_weight", self.histogram_weight),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return invalid(format!("{name} must be a finite number ≥ 0, got {value}"));
-            }
-        }
-        if self.content_weight + self.style_weight + self.denoise_weight + self.histogram_weight
-            == 0.0
-        {
-            return invalid("content, style, denoise and histogram weights are all 0".into());
-        }
-        if self.histogram_weight > 0.0 && self.histogram_layers.is_empty() {
-            return invalid("histogram_layers is empty but histogram_weight is not 0".into());
-        }
-        if self.content_weight > 0.0 && self.content_layers.is_empty() {
-            return invalid("content_layers is empty but content_weight is not 0".into());
-        }
-        if !(self.step_size.is_finite() && self.step_size > 0.0) {
-            return invalid(format!("step_size must be > 0, got {}", self.step_size));
-        }
-        if !(self.step_decay.is_finite() && self.step_decay > 0.0) {
-            return invalid(format!("step_decay must be > 0, got {}", self.step_decay));
-        }
-        if !(0.0..1.0).contains(&self.average) {
-            return invalid(format!("average must be in [0, 1), got {}", self.average));
-        }
-        if self.optimizer == Optimizer::Lbfgs {
-            if self.history == 0 {
-                return invalid("history must be ≥ 1 for lbfgs".into());
-            }
-            if self.weighting == Weighting::Normalized {
-                return invalid(
-                    "weighting `normalized` rescales the objective every iteration, which \
-                     breaks lbfgs's line search: use weighting `initial` or `raw`"
-                        .into(),
-                );
-            }
-        }
-        if self.multiscale.is_some() && self.weighting == Weighting::Normalized {
-            return invalid(
-                "weighting `normalized` makes each scale's balance of content and style depend \
-                 on the image it starts from, and a coarse-to-fine run then loses the content: \
-                 use weighting `initial` or `raw` with multiscale"
-                    .into(),
-            );
-        }
-        if let Some(blend) = &self.style_blend {
-            if let Some(w) = blend.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
-                return invalid(format!(
-                    "style_blend weights must be finite and ≥ 0, got {w}"
-                ));
-            }
-            if blend.iter().sum::<f64>() <= 0.0 {
-                return invalid("style_blend weights are all 0".into());
-            }
-        }
-        if let Some(multiscale) = &self.multiscale {
-            multiscale.validate()?;
-        }
-        if !(self.style_scale.is_finite() && self.style_scale > 0.0) {
-            return invalid(format!("style_scale must be > 0, got {}", self.style_scale));
-        }
-        if self.size == Some(0) {
-            return invalid("size must be ≥ 1 (use no size to keep native sizes)".into());
-        }
-        if let Some(weights) = &self.style_layer_weights {
-            if weights.len() != self.style_layers.len() {
-                return invalid(format!(
-                    "style_layer_weights has {} values for {} style layers",
-                    weights.len(),
-                    self.style_layers.len()
-                ));
-            }
-            if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
-                return invalid(format!(
-                    "style layer weights must be finite and ≥ 0, got {w}"
-                ));
-            }
-        }
-        if let Init::Noise { low, high } = self.init
-            && !(low.is_finite() && high.is_finite() && low < high)
-        {
-            return invalid(format!(
-                "noise range [{low}, {high}) is empty or not finite"
-            ));
-        }
-        Ok(())
     }
 }
