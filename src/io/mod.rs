@@ -17,6 +17,7 @@
 
 pub mod clip;
 mod decode;
+mod target;
 mod write;
 
 pub use clip::{Clip, ClipKind, FRAME_EXTENSIONS, FrameRate, frame_name, write_apng, write_gif};
@@ -25,7 +26,8 @@ pub use decode::{
     DecodeError, MAX_DECODED_BYTES, decode_rgb, decode_rgb_with, load_rgb, load_rgb_with,
 };
 
+pub use target::{STDOUT, StreamKind, Target};
 pub use write::{
-    STDOUT, StreamKind, Target, check_writable, encode_with_text, open_in_place, output_format,
-    persist, save, save_with_text, staging_file, write_atomic, write_output, write_private,
+    check_writable, encode_with_text, open_in_place, output_format, persist, save, save_with_text,
+    staging_file, write_atomic, write_output, write_private,
 };
