@@ -35,6 +35,7 @@ pub mod bench;
 mod error;
 pub mod io;
 pub mod kernel_cache;
+mod panic_message;
 #[cfg(any(feature = "cuda", test))]
 mod quiet_panic;
 pub mod recipe;
@@ -56,6 +57,7 @@ pub use nst_transfer::{
     StyleTransferConfigBuilder, Term, TermScore, Vgg16, VideoCheckpoint, VideoConfig, VideoEvent,
     VideoTransfer, Weighting, WeightsSource,
 };
+pub use panic_message::panic_message;
 
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]

@@ -25,7 +25,11 @@ pub(crate) fn catch_quietly<T>(f: impl FnOnce() -> T + UnwindSafe) -> Result<T, 
     let outer = CAUGHT.with(|caught| caught.borrow_mut().replace(None));
     let result = panic::catch_unwind(f);
     let message = CAUGHT.with(|caught| std::mem::replace(&mut *caught.borrow_mut(), outer));
-    result.map_err(|payload| message.flatten().or_else(|| payload_message(&*payload)))
+    result.map_err(|payload| {
+        message
+            .flatten()
+            .or_else(|| crate::panic_message(&*payload).map(str::to_owned))
+    })
 }
 
 /// Puts our hook in front of the process's, once.
@@ -53,20 +57,12 @@ fn keep(caught: &mut Option<Option<String>>, info: &PanicHookInfo<'_>) -> bool {
     match caught {
         Some(first) => {
             if first.is_none() {
-                *first = payload_message(info.payload());
+                *first = crate::panic_message(info.payload()).map(str::to_owned);
             }
             true
         }
         None => false,
     }
-}
-
-/// A panic's message, where it is a string.
-fn payload_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
 }
 
 #[cfg(test)]
@@ -83,7 +79,9 @@ mod tests {
         let default = panic::take_hook();
         let record = Arc::clone(&seen);
         panic::set_hook(Box::new(move |info| {
-            let message = payload_message(info.payload()).unwrap_or_default();
+            let message = crate::panic_message(info.payload())
+                .unwrap_or_default()
+                .to_owned();
             record
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

@@ -152,11 +152,7 @@ fn decode_caught(bytes: &[u8], max_bytes: u64) -> Result<DynamicImage, DecodeErr
         check_png_palette(bytes)?;
     }
     std::panic::catch_unwind(|| decode_with_image(bytes, max_bytes)).unwrap_or_else(|panic| {
-        let message = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("unknown");
+        let message = crate::panic_message(&*panic).unwrap_or("unknown");
         Err(DecodeError::Panicked(message.to_owned()))
     })
 }

@@ -7,6 +7,7 @@ mod checkpoints;
 mod clip;
 mod ffmpeg;
 mod inputs;
+mod one_line;
 mod outputs;
 mod recipe;
 mod report;
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
             ExitCode::from(batch::exit_code(&error).unwrap_or(1))
         }
         Err(error) => {
-            let message = format!("{error:#}").replace('\n', " ");
+            let message = one_line::one_line(&error);
             eprintln!("nst: error: {message}");
             ExitCode::FAILURE
         }

@@ -381,10 +381,6 @@ fn decode_error(path: &Path, source: image::ImageError) -> Error {
 
 /// A decoder's panic (a decoder bug, caught) as an error.
 fn panicked(panic: Box<dyn std::any::Any + Send>) -> DecodeError {
-    let message = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("unknown");
+    let message = crate::panic_message(&*panic).unwrap_or("unknown");
     DecodeError::Panicked(message.to_owned())
 }

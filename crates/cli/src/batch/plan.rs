@@ -270,7 +270,7 @@ fn entries(
     for (path, input) in inputs.iter_mut() {
         match check_image(path, max_image_bytes) {
             Ok(checked) => *input = Some(checked),
-            Err(error) => problems.push(format!("{:#}", error).replace('\n', " ")),
+            Err(error) => problems.push(crate::one_line::one_line(&error)),
         }
     }
     let mut configs: Vec<StyleTransferConfig> = Vec::new();

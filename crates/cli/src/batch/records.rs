@@ -46,7 +46,7 @@ impl Failure {
             output: item.output.clone(),
             content: item.content.path.clone(),
             styles: item.styles.iter().map(|s| s.path.clone()).collect(),
-            error: format!("{error:#}").replace('\n', " "),
+            error: crate::one_line::one_line(error),
             task: task.to_owned(),
             at: now(),
         }

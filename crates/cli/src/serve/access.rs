@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::Server;
-use super::api::ApiError;
+use super::api_error::ApiError;
 
 /// The page's files, which need no token.
 const PUBLIC: [&str; 3] = ["/", "/app.js", "/style.css"];

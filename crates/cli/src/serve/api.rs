@@ -15,11 +15,11 @@ use nst::recipe::Recipe;
 use nst::transfer::Preset;
 use serde_json::{Value, json};
 
+use super::api_error::ApiError;
 use super::events::events;
-use super::jobs::{Full, UnknownJob};
 use super::options::options_of;
-use super::work::{JobRequest, NoImage, Work};
-use super::{Server, access, busy, one_line, page};
+use super::work::{JobRequest, Work};
+use super::{Server, access, busy, page};
 
 /// Every route, behind the access check.
 pub fn router(server: Arc<Server>) -> Router {
@@ -52,48 +52,6 @@ pub fn router(server: Arc<Server>) -> Router {
             access::check,
         ))
         .with_state(server)
-}
-
-/// An error answer: a status and `{"error": "one line"}`.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    message: String,
-}
-
-impl ApiError {
-    /// An answer with `status` and `message`.
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        // The request may not have been read whole: the connection is not used again.
-        let close = [(header::CONNECTION, "close")];
-        (self.status, close, Json(json!({ "error": self.message }))).into_response()
-    }
-}
-
-/// Bad input, unless the error says otherwise (an unknown job, a full queue, a job without
-/// an image).
-impl From<anyhow::Error> for ApiError {
-    fn from(error: anyhow::Error) -> Self {
-        let status = if error.is::<UnknownJob>() {
-            StatusCode::NOT_FOUND
-        } else if error.is::<Full>() {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else if error.is::<NoImage>() {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        Self::new(status, one_line(&error))
-    }
 }
 
 type Answer<T> = Result<T, ApiError>;
@@ -168,7 +126,10 @@ async fn submit(State(server): State<Arc<Server>>, body: Body) -> Answer<Respons
     server.jobs.check_room().map_err(anyhow::Error::from)?;
     let preparing = Arc::clone(&server);
     let work = blocking(&server, move || Work::prepare(request, &preparing)).await?;
-    let job = server.jobs.submit(work).map_err(anyhow::Error::from)?;
+    let job = server
+        .jobs
+        .submit(work.into_task())
+        .map_err(anyhow::Error::from)?;
     server.jobs.stop_unless_followed(&job);
     Ok((
         StatusCode::CREATED,

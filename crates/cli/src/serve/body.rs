@@ -12,7 +12,7 @@ use futures_util::StreamExt as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use super::api::ApiError;
+use super::api_error::ApiError;
 
 /// The longest a client may pause while sending a body.
 pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::Server;
-use super::api::ApiError;
+use super::api_error::ApiError;
 
 /// Requests handled at once.
 pub const MAX_REQUESTS: usize = 128;

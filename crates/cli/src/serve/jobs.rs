@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::job::{Job, JobResult, Outcome, Phase};
-use super::work::Work;
 
 /// Jobs kept once ended (their results can be downloaded and continued from); the oldest
 /// ended ones are forgotten beyond this.
@@ -30,6 +29,15 @@ pub struct Full(pub usize);
 #[error("no job has the id `{0}`")]
 pub struct UnknownJob(pub String);
 
+/// What a queued job does once it starts: the memory it is estimated to take, and its run.
+pub struct Task {
+    pub estimate: u64,
+    pub run: Box<dyn FnOnce(&Job) -> Ended + Send>,
+}
+
+/// How a job ended, and its result if it has one.
+pub type Ended = (Outcome, Option<JobResult>);
+
 /// The jobs, and the queue of those waiting to run.
 pub struct Jobs {
     limit: usize,
@@ -46,7 +54,7 @@ struct Lines {
     running: usize,
     /// The running jobs' memory estimates, summed.
     held: u64,
-    waiting: VecDeque<(Arc<Job>, Work)>,
+    waiting: VecDeque<(Arc<Job>, Task)>,
 }
 
 impl Jobs {
@@ -75,8 +83,8 @@ impl Jobs {
         }
     }
 
-    /// Queues `work` as a new job, which starts when a place is free.
-    pub fn submit(self: &Arc<Self>, work: Work) -> Result<Arc<Job>, Full> {
+    /// Queues `task` as a new job, which starts when a place is free.
+    pub fn submit(self: &Arc<Self>, task: Task) -> Result<Arc<Job>, Full> {
         let mut lines = self.lock();
         if lines.waiting.len() >= self.max_waiting {
             return Err(Full(lines.waiting.len()));
@@ -84,7 +92,7 @@ impl Jobs {
         lines.next_id += 1;
         let job = Arc::new(Job::new(lines.next_id));
         lines.known.insert(job.id, Arc::clone(&job));
-        lines.waiting.push_back((Arc::clone(&job), work));
+        lines.waiting.push_back((Arc::clone(&job), task));
         forget_old(&mut lines.known);
         self.start_waiting(&mut lines);
         Ok(job)
@@ -136,7 +144,7 @@ impl Jobs {
             if lines.running > 0 && !fits {
                 break;
             }
-            let Some((job, work)) = lines.waiting.pop_front() else {
+            let Some((job, task)) = lines.waiting.pop_front() else {
                 break;
             };
             lines.running += 1;
@@ -148,7 +156,7 @@ impl Jobs {
                     let job = thread_job;
                     // A panic ends this job, not the server.
                     let (outcome, result) =
-                        std::panic::catch_unwind(AssertUnwindSafe(|| work.run(&job)))
+                        std::panic::catch_unwind(AssertUnwindSafe(|| (task.run)(&job)))
                             .unwrap_or_else(|panic| (crashed(panic.as_ref()), None));
                     jobs.finish(&job, outcome, result, estimate);
                 });
@@ -185,11 +193,7 @@ impl Jobs {
 
 /// The outcome of a run that panicked.
 fn crashed(panic: &(dyn std::any::Any + Send)) -> Outcome {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
+    let message = nst::panic_message(panic).unwrap_or_default();
     Outcome::Failed(format!("the run crashed: {message}"))
 }
 

@@ -5,6 +5,7 @@
 
 mod access;
 mod api;
+mod api_error;
 mod body;
 mod busy;
 mod events;
@@ -126,11 +127,6 @@ pub fn serve(args: ServeArgs) -> Result<()> {
 fn mebibytes(mib: u64, option: &str) -> Result<u64> {
     mib.checked_mul(1 << 20)
         .with_context(|| format!("{option} {mib}: too large"))
-}
-
-/// An error's chain on one line, as the page shows it.
-fn one_line(error: &anyhow::Error) -> String {
-    format!("{error:#}").replace('\n', " ")
 }
 
 async fn listen(server: Arc<Server>, args: &ServeArgs) -> Result<()> {

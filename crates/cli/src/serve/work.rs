@@ -12,10 +12,12 @@ use nst::image::{ImageFormat, RgbImage, codecs::jpeg::JpegEncoder};
 use nst::{Backend, Control, Init, MemoryInputs, Progress, StyleTransfer};
 use serde_json::{Value, json};
 
+use super::Server;
 use super::job::{Job, JobResult, Outcome, Phase};
+use super::jobs::Task;
 use super::uploads::Pinned;
-use super::{Server, one_line};
 use crate::inputs::{Inputs, load_images};
+use crate::one_line::one_line;
 use crate::run::last_finite;
 use crate::session::fit_memory_for;
 
@@ -147,6 +149,14 @@ impl Work {
             time_limit: server.max_run_time,
             uploads_folder: uploads.folder().to_owned(),
         })
+    }
+
+    /// The job's task: this run, with its memory estimate.
+    pub fn into_task(self) -> Task {
+        Task {
+            estimate: self.estimate,
+            run: Box::new(move |job| self.run(job)),
+        }
     }
 
     /// Runs on the calling thread, telling `job` its iterations' losses and a preview now and
