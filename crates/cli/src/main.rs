@@ -6,7 +6,6 @@ mod bench;
 mod checkpoints;
 mod clip;
 mod ffmpeg;
-mod inputs;
 mod one_line;
 mod outputs;
 mod recipe;

@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use nst::image::RgbImage;
 use nst::recipe::Recipe;
 use nst::{Checkpoint, Control, MemoryInputs, Progress, StyleTransfer};
 
 use crate::args::RunArgs;
 use crate::checkpoints::Checkpoints;
-use crate::inputs::{Inputs, load_inputs};
 use crate::outputs::{JsonLog, Outputs, shown};
-use crate::session::{fit_memory_for, load_session};
+use crate::session::load_session;
+use crate::session::say;
 use crate::sheet;
+use nst_options::fit_memory_for;
+use nst_options::{Inputs, last_finite, load_inputs};
 
 /// Set by the first Ctrl-C: the run stops after the current iteration and keeps its image.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -127,7 +128,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     }
     let (session, backend) = load_session(config, args.model.backend()?, args.model.weights())?;
     let session = session.with_tile(args.model.tile);
-    let session = fit_memory_for(session, memory, backend, budget)?;
+    let session = fit_memory_for(session, memory, (backend, budget), say)?;
     let session = inputs.onto(session);
     let recipe = inputs.recipe(&session, backend)?;
     let checkpoints = match args.checkpoint {
@@ -250,25 +251,6 @@ pub fn execute(
         bar.elapsed()
     );
     Ok(())
-}
-
-/// A run's image, or the last finite one of a run whose loss or gradient stopped being
-/// finite, with what happened (`the loss became NaN at iteration 12`).
-pub fn last_finite(
-    result: Result<RgbImage, nst::transfer::Error>,
-) -> Result<(RgbImage, Option<String>), nst::transfer::Error> {
-    match result {
-        Err(nst::transfer::Error::NonFinite {
-            what,
-            iteration,
-            value,
-            last_finite: Some(last),
-        }) => {
-            let failure = format!("the {what} became {value} at iteration {iteration}");
-            Ok((last.0, Some(failure)))
-        }
-        result => result.map(|image| (image, None)),
-    }
 }
 
 /// `content 1.234e5  style …`: each loss term's value.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::run::TransferArgs;
+use nst_options::TransferArgs;
 
 /// Options of `nst batch`.
 #[derive(Debug, clap::Args)]

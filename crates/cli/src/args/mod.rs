@@ -1,7 +1,6 @@
 //! The command line's arguments.
 
 mod batch;
-mod model;
 mod run;
 mod serve;
 mod video;
@@ -14,10 +13,9 @@ use nst::transfer::{Preset, StyleLoss};
 use nst::{Backend, Layer, Precision, StyleTransferConfig};
 
 pub use batch::{BatchArgs, BatchCommand, Pairs, PlanArgs, RunBatchArgs, StatusArgs};
-pub use model::ModelArgs;
-use model::style_layers;
-pub use model::weights_source;
-pub use run::{RunArgs, TransferArgs};
+use nst_options::style_layers;
+pub use nst_options::{ModelArgs, TransferArgs, weights_source};
+pub use run::RunArgs;
 pub use serve::ServeArgs;
 pub use video::VideoArgs;
 

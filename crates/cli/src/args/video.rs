@@ -6,7 +6,7 @@ use anyhow::Result;
 use nst::VideoConfig;
 use nst::io::FrameRate;
 
-use super::run::TransferArgs;
+use nst_options::TransferArgs;
 
 /// Options of `nst video`: the run's options (the first frame runs them as a still image
 /// would), how the later frames are painted, and where the frames go.

@@ -14,10 +14,11 @@ use super::scheduler::{self, StopSignals};
 use super::{ItemsFailed, Settings, Stopped};
 use crate::args::{RunBatchArgs, weights_source};
 use crate::checkpoints::Checkpoints;
-use crate::inputs::load_images;
 use crate::outputs::Outputs;
-use crate::run::last_finite;
-use crate::session::{fit_memory, load_session};
+use crate::session::load_session;
+use nst_options::fit_memory;
+use nst_options::last_finite;
+use nst_options::load_images;
 
 /// How an item ended, when it did not fail.
 enum Outcome {
@@ -243,7 +244,13 @@ impl<'a> Painter<'a> {
                 .with_weights(self.weights.clone())
                 .with_tile(self.settings.tile);
         let dimensions = inputs.content.dimensions();
-        let session = fit_memory(session, dimensions, self.backend, self.settings.max_memory)?;
+        let session = fit_memory(
+            session,
+            dimensions,
+            self.backend,
+            self.settings.max_memory,
+            crate::session::say,
+        )?;
         let session = inputs.onto(session);
         let recipe = inputs.recipe(&session, self.backend)?;
         let output = self.dir.join(&item.output);

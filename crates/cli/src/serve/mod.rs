@@ -28,9 +28,10 @@ use nst::vgg16::Vgg16;
 use nst::{Backend, StyleTransfer, WeightsSource};
 
 use crate::args::{ServeArgs, weights_source};
-use crate::session::{available_memory, fetch_default_weights, open_backend};
+use crate::session::{fetch_default_weights, open_backend};
 use body::Bodies;
 use jobs::Jobs;
+use nst_options::available_memory;
 use tokio::sync::Semaphore;
 use uploads::{UploadLimits, Uploads};
 

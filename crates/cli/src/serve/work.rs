@@ -16,10 +16,11 @@ use super::Server;
 use super::job::{Job, JobResult, Outcome, Phase};
 use super::jobs::Task;
 use super::uploads::Pinned;
-use crate::inputs::{Inputs, load_images};
 use crate::one_line::one_line;
-use crate::run::last_finite;
-use crate::session::fit_memory_for;
+use crate::session::say;
+use nst_options::fit_memory_for;
+use nst_options::last_finite;
+use nst_options::{Inputs, load_images};
 
 /// The most paintings one run takes.
 pub const MAX_STYLES: usize = 8;
@@ -131,7 +132,7 @@ impl Work {
         let session = StyleTransfer::with_model(config, server.model.clone())?
             .with_weights(server.weights.clone());
         let inputs = MemoryInputs::new(dimensions, &style_dimensions);
-        let session = fit_memory_for(session, inputs, server.backend, server.memory_budget)?;
+        let session = fit_memory_for(session, inputs, (server.backend, server.memory_budget), say)?;
         let inputs = MemoryInputs {
             tile: session.tile(),
             ..inputs

@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::args::VideoArgs;
 use crate::clip::{ClipInput, open_clip};
-use crate::inputs::Inputs;
 use crate::recipe::recipe_model;
-use crate::session::{fit_memory_for, load_session};
+use crate::session::load_session;
+use crate::session::say;
+use nst_options::Inputs;
+use nst_options::fit_memory_for;
 use paint::paint;
 
 /// What a clip's checkpoint notes besides the painting's state: the recipe of its frames
@@ -96,7 +98,12 @@ pub fn video(args: VideoArgs) -> Result<()> {
         video: true,
         ..MemoryInputs::new(clip.size, &styles)
     };
-    let session = fit_memory_for(session, memory, backend, args.transfer.max_memory_bytes())?;
+    let session = fit_memory_for(
+        session,
+        memory,
+        (backend, args.transfer.max_memory_bytes()),
+        say,
+    )?;
     let session = inputs.onto(session);
     let mut recipe = inputs.recipe(&session, backend)?;
     recipe.video = Some(VideoFrame { frame: 0, video });

@@ -7,7 +7,7 @@ use nst::image::{RgbImage, imageops};
 use nst::recipe::{Input, Recipe};
 use nst::{Backend, StyleMasks, StyleTransfer};
 
-use crate::args::ModelArgs;
+use crate::model::ModelArgs;
 
 /// The images of a run and where they came from.
 pub struct Inputs {
