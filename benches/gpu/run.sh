@@ -13,7 +13,8 @@
 #   3. `nst bench` on wgpu, in f32 then f16: with an empty kernel cache (the first iteration
 #      compiles and autotunes), then again from the cache that run filled; the device
 #      column names the runtime (wgpu<spirv>/wgpu<wgsl>) and the cooperative matrices;
-#   4. the default preset in f32 and in f16, whose final losses must agree within 2%;
+#   4. after each precision's benches, the default preset in that precision (the dry run:
+#      64 px in one scale, 10 iterations); the final losses of f32 and f16 must agree within 2%;
 #   5. with a CUDA build (prepare.sh --cuda), step 3 on CUDA.
 # NST_GPU_STEPS, a regular expression, runs only the steps whose names it matches (say, to
 # rerun one that failed: torch-fp16, bench-wgpu-f16-cold, run-f32, ...).
@@ -53,14 +54,16 @@ if $dry; then
     slow=4
     torch_device=(--device cpu --threads "$(nproc)")
     torch_precisions=(fp32)
-    run_size=(--size 128)
+    # The run at the benches' size in one scale: each new size costs lavapipe minutes of
+    # compiling and tuning, which the benches have already paid for 64×48.
+    run_args=(--size 64 --multiscale false --iterations 10)
     export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json}
     export MESA_SHADER_CACHE_DISABLE=true # only nst's kernel cache counts
 else
     sizes=512,1024
     torch_device=(--device cuda)
     torch_precisions=(fp32 tf32 fp16)
-    run_size=()
+    run_args=()
     slow=1
 fi
 
@@ -169,14 +172,12 @@ for backend in "${backends[@]}"; do
             step "bench-$backend-$precision-$cache" 180 \
                 "${nst[@]}" "${bench[@]}" --backend "$backend" --precision "$precision"
         done
-    done
-    if [[ $backend == wgpu ]]; then
-        for precision in f32 f16; do
-            step "run-$precision" 150 "${nst[@]}" "${weights[@]}" "${run_size[@]}" \
+        # The run follows its precision's benches, from the kernels they compiled and tuned.
+        [[ $backend == wgpu ]] &&
+            step "run-$precision" 150 "${nst[@]}" "${weights[@]}" "${run_args[@]}" \
                 --backend wgpu --precision "$precision" \
                 -o "$work/$precision.png" --log-json "$logs/run-$precision.jsonl"
-        done
-    fi
+    done
 done
 
 "$python" benches/gpu/table.py "$logs" "$([[ $dry == true ]] && echo dry || echo gpu)" \
