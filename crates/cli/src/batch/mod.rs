@@ -9,6 +9,7 @@ mod records;
 mod run;
 mod scheduler;
 mod status;
+mod wanted;
 
 use std::path::PathBuf;
 

@@ -46,7 +46,7 @@ impl Failure {
             output: item.output.clone(),
             content: item.content.path.clone(),
             styles: item.styles.iter().map(|s| s.path.clone()).collect(),
-            error: crate::one_line::one_line(error),
+            error: nst_options::one_line(error),
             task: task.to_owned(),
             at: now(),
         }
@@ -156,7 +156,7 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<()> {
 
 /// The failed items of the batch in `dir`, as items to plan again from their files as they
 /// are now, under the same output names and options; and the batch's settings.
-pub(super) fn failed_items(dir: &Path) -> Result<(Vec<super::plan::Wanted>, super::Settings)> {
+pub(super) fn failed_items(dir: &Path) -> Result<(Vec<super::wanted::Wanted>, super::Settings)> {
     let plan = Plan::read(dir)?;
     let mut wanted = Vec::new();
     for item in &plan.items {
@@ -169,7 +169,7 @@ pub(super) fn failed_items(dir: &Path) -> Result<(Vec<super::plan::Wanted>, supe
                 .clone()
                 .context("an item without a file (the embedded images)")
         };
-        wanted.push(super::plan::Wanted {
+        wanted.push(super::wanted::Wanted {
             content: path(&item.content)?,
             styles: item.styles.iter().map(path).collect::<Result<_>>()?,
             blend: None,
