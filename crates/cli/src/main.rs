@@ -6,7 +6,6 @@ mod bench;
 mod checkpoints;
 mod clip;
 mod ffmpeg;
-mod one_line;
 mod outputs;
 mod recipe;
 mod report;
@@ -45,7 +44,7 @@ fn main() -> ExitCode {
             ExitCode::from(batch::exit_code(&error).unwrap_or(1))
         }
         Err(error) => {
-            let message = one_line::one_line(&error);
+            let message = nst_options::one_line(&error);
             eprintln!("nst: error: {message}");
             ExitCode::FAILURE
         }

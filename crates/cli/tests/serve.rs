@@ -960,3 +960,75 @@ fn a_burst_of_requests_is_answered_and_leaves_no_memory_behind() {
         "the server grew by {growth} KiB over {ROUNDS} rounds"
     );
 }
+
+/// The page as a library: mounted under `/paint` in an app of its own
+/// (`examples/paint-app`), behind the app's login. Before signing in the app refuses the
+/// page; after, the page works under the prefix: a run started from it finishes, and its
+/// download carries its recipe. The page's own check is `Access::SameOrigin`: a foreign
+/// origin is refused even with the app's cookie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_works_mounted_under_a_prefix_in_an_app_behind_its_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = nst_serve::Page::builder(
+        nst::Backend::Cpu.open().unwrap(),
+        nst::WeightsSource::Path(common::weights()),
+    )
+    .access(nst_serve::Access::SameOrigin)
+    .uploads_folder(dir.path().join("uploads"))
+    .build()
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::serve(listener, paint_app::app(&page));
+    tokio::spawn(async move { app.await.unwrap() });
+
+    // The app's login, in front of the page and its API.
+    let agent = agent();
+    for path in ["/paint", "/paint/api/info"] {
+        let refused = get(&agent, &format!("{origin}{path}"), &[]);
+        assert_eq!(refused.status, 401, "{path}");
+    }
+    let cookie = [("Cookie", paint_app::SESSION)];
+    let info = get(&agent, &format!("{origin}/paint/api/info"), &cookie);
+    assert_eq!(info.status, 200);
+    assert!(info.json()["presets"]["fast"].is_object());
+    // The page's own check behind it: signed in, but from another site.
+    let foreign = [
+        ("Cookie", paint_app::SESSION),
+        ("Origin", "https://evil.example"),
+    ];
+    let refused = post(&agent, &format!("{origin}/paint/api/jobs"), &foreign, b"{}");
+    assert_eq!(refused.error(403), "only this site's pages may use it");
+
+    let browser = Browser::start().await;
+    browser.open(&format!("{origin}/login")).await;
+    let address = browser.client.current_url().await.unwrap();
+    assert_eq!(address.path(), "/paint", "the login leads to the page");
+    browser.choose("#photo-input", &asset("chelsea.png")).await;
+    let options = [("size", "64"), ("iterations", "5"), ("multiscale", "false")];
+    browser.set_options(&options).await;
+    browser.start_run().await;
+    let done = browser
+        .wait_for("the end of the run", Duration::from_secs(180), |p| {
+            p.state == "finished"
+        })
+        .await;
+    assert_eq!(done.error, "");
+    let download = done.download.as_deref().unwrap();
+    assert!(
+        download.starts_with(&format!("{origin}/paint/api/jobs/")),
+        "{download}"
+    );
+    let downloaded = browser.download().await;
+    let bytes = std::fs::read(&downloaded).unwrap();
+    let recipe = nst::recipe::Recipe::from_png(std::io::Cursor::new(&bytes), &downloaded).unwrap();
+    assert_eq!(recipe.config.iterations(), 5);
+    assert_eq!(decode(&bytes).width(), 64);
+    let photo = std::fs::read(asset("chelsea.png")).unwrap();
+    assert_eq!(recipe.content.sha256, nst::recipe::sha256(&photo));
+    eprintln!(
+        "paint-app: the page under /paint finished a run; its download ({} bytes) carries its recipe",
+        bytes.len()
+    );
+    browser.close().await;
+}

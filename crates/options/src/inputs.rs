@@ -11,7 +11,9 @@ use crate::model::ModelArgs;
 
 /// The images of a run and where they came from.
 pub struct Inputs {
+    /// The photo.
     pub content: RgbImage,
+    /// The paintings, in the order given.
     pub styles: Vec<RgbImage>,
     sources: Vec<Input>,
     masks: Option<(StyleMasks, Vec<Input>)>,

@@ -1,4 +1,4 @@
-//! An error on one line, as the command, a batch's records and the page show it.
+//! An error on one line, as `nst`, a batch's records and the page show it.
 
 /// `error` and its causes on one line (`cannot read x.png: permission denied`).
 pub fn one_line(error: &anyhow::Error) -> String {

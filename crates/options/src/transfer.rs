@@ -13,6 +13,7 @@ use crate::model::{ModelArgs, override_with};
 /// preset's values.
 #[derive(Debug, clap::Args)]
 pub struct TransferArgs {
+    /// The inputs, their sizes, the model and the losses.
     #[command(flatten)]
     pub model: ModelArgs,
     /// Number of iterations (at the final scale, with --multiscale) [fast: 8, normalized: 100,

@@ -1,8 +1,9 @@
-//! Who may use the server: with a token, every request carries it (`Authorization: Bearer
+//! Who may use the page: with a token, every request carries it (`Authorization: Bearer
 //! TOKEN`, or `?token=TOKEN` where a browser cannot set headers: event streams, downloads);
-//! without one (loopback only), requests must name this machine as their host and come from
-//! the page itself, so that another site open in the browser can neither drive the server
-//! (cross-site requests) nor read it (DNS rebinding).
+//! without one, requests must come from the page itself, so that another site open in the
+//! browser cannot drive the server (cross-site requests), and, on a loopback-only server,
+//! must name this machine as their host, so that no other site can read it either (DNS
+//! rebinding).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,8 +13,47 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::Server;
 use super::api_error::ApiError;
+use super::{Error, Server};
+
+/// Who may use the page (see [`PageBuilder::access`](crate::PageBuilder::access)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Access {
+    /// Requests from the page itself (their `Origin`, if any, is `http://` and their `Host`;
+    /// no `Sec-Fetch-Site` of another site) naming this machine by a loopback name as their
+    /// host: for a server listening on the loopback interface only, which anyone on the
+    /// machine may use. The default.
+    #[default]
+    Loopback,
+    /// Requests carrying this token (but those for the page's own three files, which hold
+    /// nothing secret). Letters, digits and `._~-`: it goes into the page's address.
+    Token(String),
+    /// Requests from the page itself (`Origin` `http://` or `https://` and their `Host`; no
+    /// `Sec-Fetch-Site` of another site), any host: for a page mounted in an app that checks
+    /// who its users are in its own middleware, in front of this router.
+    SameOrigin,
+}
+
+impl Access {
+    /// [`Access::Token`], if `token` is letters, digits and `._~-` only.
+    pub fn token(token: impl Into<String>) -> Result<Self, Error> {
+        let token = token.into();
+        check_token(&token)?;
+        Ok(Self::Token(token))
+    }
+}
+
+/// Refuses a token that is empty or would need escaping in the page's address.
+pub(crate) fn check_token(token: &str) -> Result<(), Error> {
+    let url_safe = |byte: u8| byte.is_ascii_alphanumeric() || b"._~-".contains(&byte);
+    match !token.is_empty() && token.bytes().all(url_safe) {
+        true => Ok(()),
+        false => Err(Error::Limit(
+            "the token: use letters, digits and . _ ~ - only (it goes into the page's address)"
+                .to_owned(),
+        )),
+    }
+}
 
 /// The page's files, which need no token.
 const PUBLIC: [&str; 3] = ["/", "/app.js", "/style.css"];
@@ -22,28 +62,37 @@ const PUBLIC: [&str; 3] = ["/", "/app.js", "/style.css"];
 /// one for another host on a server without a token.
 pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    let allowed = match &server.token {
+    let allowed = match &server.access {
         // The page's own files hold nothing secret, and a browser fetches the script and
         // style sheet without the page's query.
-        Some(_) if PUBLIC.contains(&request.uri().path()) => true,
-        Some(token) => carries(&request, token),
-        None => local_host(headers) && same_origin(headers) && !cross_site(headers),
+        Access::Token(_) if PUBLIC.contains(&request.uri().path()) => true,
+        Access::Token(token) => carries(&request, token),
+        Access::Loopback => {
+            local_host(headers) && same_origin(headers, &["http://"]) && !cross_site(headers)
+        }
+        Access::SameOrigin => {
+            same_origin(headers, &["http://", "https://"]) && !cross_site(headers)
+        }
     };
     if allowed {
         return next.run(request).await;
     }
     // The body is not read: the answer closes the connection (see `ApiError`).
-    match &server.token {
-        Some(_) => ApiError::new(
+    match &server.access {
+        Access::Token(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "this server needs its token: open the address `nst serve` printed",
         )
         .into_response(),
-        None => ApiError::new(
+        Access::Loopback => ApiError::new(
             StatusCode::FORBIDDEN,
             "only pages of this server on this machine may use it",
         )
         .into_response(),
+        Access::SameOrigin => {
+            ApiError::new(StatusCode::FORBIDDEN, "only this site's pages may use it")
+                .into_response()
+        }
     }
 }
 
@@ -86,14 +135,16 @@ fn local_host(headers: &HeaderMap) -> bool {
 }
 
 /// Whether the request has no `Origin` (a page's own navigations, other programs) or the
-/// server's own (`http://` and its `Host`).
-fn same_origin(headers: &HeaderMap) -> bool {
+/// server's own (one of `schemes` and its `Host`).
+fn same_origin(headers: &HeaderMap, schemes: &[&str]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     match (origin.to_str().ok(), host) {
-        (Some(origin), Some(host)) => origin.strip_prefix("http://") == Some(host),
+        (Some(origin), Some(host)) => schemes
+            .iter()
+            .any(|scheme| origin.strip_prefix(scheme) == Some(host)),
         _ => false,
     }
 }
@@ -137,13 +188,19 @@ mod tests {
             (header::HOST, "127.0.0.1:8080"),
             (header::ORIGIN, "http://127.0.0.1:8080"),
         ];
-        assert!(same_origin(&headers(&own)));
-        assert!(same_origin(&headers(&own[..1])));
+        assert!(same_origin(&headers(&own), &["http://"]));
+        assert!(same_origin(&headers(&own[..1]), &["http://"]));
         let foreign = [
             (header::HOST, "127.0.0.1:8080"),
             (header::ORIGIN, "http://evil.example"),
         ];
-        assert!(!same_origin(&headers(&foreign)));
+        assert!(!same_origin(&headers(&foreign), &["http://", "https://"]));
+        let tls = [
+            (header::HOST, "app.example"),
+            (header::ORIGIN, "https://app.example"),
+        ];
+        assert!(same_origin(&headers(&tls), &["http://", "https://"]));
+        assert!(!same_origin(&headers(&tls), &["http://"]));
         let embedded = [(
             header::HeaderName::from_static("sec-fetch-site"),
             "cross-site",

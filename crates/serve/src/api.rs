@@ -23,10 +23,14 @@ use super::{Server, access, busy, page};
 
 /// Every route, behind the access check.
 pub fn router(server: Arc<Server>) -> Router {
-    Router::new()
-        .route("/", get(page::index))
-        .route("/app.js", get(page::script))
-        .route("/style.css", get(page::style))
+    let router = match server.page_files {
+        true => Router::new()
+            .route("/", get(page::index))
+            .route("/app.js", get(page::script))
+            .route("/style.css", get(page::style)),
+        false => Router::new(),
+    };
+    router
         .route("/api/info", get(info))
         .route("/api/default/content.png", get(default_content))
         .route("/api/default/style.jpg", get(default_style))

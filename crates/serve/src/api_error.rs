@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::jobs::{Full, UnknownJob};
 use super::work::NoImage;
-use crate::one_line::one_line;
+use nst_options::one_line;
 
 /// An error answer: a status and `{"error": "one line"}`.
 #[derive(Debug)]

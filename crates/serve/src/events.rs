@@ -76,7 +76,7 @@ impl Sent {
         }
         if let Phase::Ended(outcome) = &state.phase {
             let result = state.result.as_ref();
-            let url = result.map(|_| format!("/api/jobs/{}/result.png", job.id));
+            let url = result.map(|_| format!("api/jobs/{}/result.png", job.id));
             let end = match outcome {
                 Outcome::Failed(message) => {
                     event("failed", &json!({ "error": message, "result": url }))

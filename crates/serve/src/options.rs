@@ -9,7 +9,7 @@ use clap::Parser;
 use nst::transfer::Preset;
 use nst::{Init, Layer, StyleTransferConfig};
 
-use crate::args::TransferArgs;
+use nst_options::TransferArgs;
 
 /// The options a page may set: the run's, but none that names a file or a device.
 pub const ALLOWED: [&str; 29] = [

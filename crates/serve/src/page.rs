@@ -1,6 +1,7 @@
 //! The page, embedded in the binary: one HTML file, its script and its style sheet (no
 //! build step, nothing fetched from elsewhere).
 
+use axum::extract::OriginalUri;
 use axum::http::header;
 use axum::response::IntoResponse;
 
@@ -11,9 +12,34 @@ const STYLE: &str = include_str!("page/style.css");
 /// What the page may load: its own files, and the images it makes (data and blob URLs).
 const POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'";
 
-/// `GET /`.
-pub async fn index() -> impl IntoResponse {
-    answer("text/html; charset=utf-8", INDEX)
+/// `GET /`: the page, with a `<base>` naming the folder it is served as, so that its
+/// relative addresses (`app.js`, `api/…`) resolve under the prefix an app mounts it at,
+/// `/paint` as well as `/paint/` (the request's path before nesting stripped the prefix).
+pub async fn index(OriginalUri(uri): OriginalUri) -> impl IntoResponse {
+    let path = uri.path();
+    let folder = match path.ends_with('/') {
+        true => path.to_owned(),
+        false => format!("{path}/"),
+    };
+    let base = format!("<head>\n<base href=\"{}\">", escape_html(&folder));
+    answer(
+        "text/html; charset=utf-8",
+        INDEX.replacen("<head>", &base, 1),
+    )
+}
+
+/// `text` with the characters HTML gives a meaning escaped, for an attribute's value.
+fn escape_html(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// `GET /app.js`.
@@ -26,7 +52,7 @@ pub async fn style() -> impl IntoResponse {
     answer("text/css; charset=utf-8", STYLE)
 }
 
-fn answer(kind: &'static str, text: &'static str) -> impl IntoResponse {
+fn answer(kind: &'static str, text: impl IntoResponse) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, kind),
@@ -38,4 +64,41 @@ fn answer(kind: &'static str, text: &'static str) -> impl IntoResponse {
         ],
         text,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    /// The page's `<base>` as served at `uri` by a router nesting it under `/paint`.
+    async fn base_at(uri: &str) -> String {
+        let page = Router::new().route("/", get(index));
+        let app = Router::new().nest("/paint", page.clone()).merge(page);
+        let request = Request::get(uri).body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let html = String::from_utf8(bytes.to_vec()).unwrap();
+        let start = html.find("<base href=\"").unwrap() + 12;
+        html[start..start + html[start..].find('"').unwrap()].to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_page_finds_its_files_under_the_prefix_it_is_served_at() {
+        assert_eq!(base_at("/paint").await, "/paint/");
+        assert_eq!(base_at("/paint?token=abc").await, "/paint/");
+        assert_eq!(base_at("/").await, "/");
+    }
+
+    #[test]
+    fn the_base_is_escaped() {
+        assert_eq!(escape_html("/a\"b<c>&'"), "/a&quot;b&lt;c&gt;&amp;&#39;");
+    }
 }

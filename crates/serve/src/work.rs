@@ -16,11 +16,9 @@ use super::Server;
 use super::job::{Job, JobResult, Outcome, Phase};
 use super::jobs::Task;
 use super::uploads::Pinned;
-use crate::one_line::one_line;
-use crate::session::say;
-use nst_options::fit_memory_for;
 use nst_options::last_finite;
 use nst_options::{Inputs, load_images};
+use nst_options::{fit_memory_for, one_line};
 
 /// The most paintings one run takes.
 pub const MAX_STYLES: usize = 8;
@@ -132,7 +130,14 @@ impl Work {
         let session = StyleTransfer::with_model(config, server.model.clone())?
             .with_weights(server.weights.clone());
         let inputs = MemoryInputs::new(dimensions, &style_dimensions);
-        let session = fit_memory_for(session, inputs, (server.backend, server.memory_budget), say)?;
+        // The server's log says which runs were tiled to fit (their recipes say so too).
+        let tell = |line: &str| eprintln!("{line}");
+        let session = fit_memory_for(
+            session,
+            inputs,
+            (server.backend, server.memory_budget),
+            tell,
+        )?;
         let inputs = MemoryInputs {
             tile: session.tile(),
             ..inputs

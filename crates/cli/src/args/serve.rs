@@ -73,8 +73,9 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// The token requests must carry: the one given, a generated one, or none. A listener
-    /// beyond the loopback interface without one is refused.
+    /// The token requests must carry: the one given, a generated one, or none (it is checked
+    /// by [`nst_serve::Access::token`]). A listener beyond the loopback interface without one
+    /// is refused.
     pub fn token(&self) -> Result<Option<String>> {
         let from_file = match &self.token_file {
             Some(path) => Some(read_token(path)?),
@@ -84,11 +85,6 @@ impl ServeArgs {
             from_file.as_ref().or(self.token.as_ref()),
             self.generate_token,
         ) {
-            (Some(token), _) if token.is_empty() || !token.bytes().all(url_safe) => {
-                bail!(
-                    "the token: use letters, digits and . _ ~ - only (it goes into the page's address)"
-                )
-            }
             (Some(token), _) => Some(token.clone()),
             (None, true) => {
                 let mut bytes = [0u8; 16];
@@ -125,9 +121,4 @@ fn read_token(path: &Path) -> Result<String> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("--token-file {}: cannot read it", path.display()))?;
     Ok(text.lines().next().unwrap_or_default().trim().to_owned())
-}
-
-/// A byte that stands for itself in a URL's query.
-fn url_safe(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"._~-".contains(&byte)
 }

@@ -62,7 +62,7 @@ async function refusal(id) {
   const controller = new AbortController();
   const headers = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {};
   try {
-    const url = `/api/jobs/${encodeURIComponent(id)}/events`;
+    const url = `api/jobs/${encodeURIComponent(id)}/events`;
     const response = await fetch(url, { headers, signal: controller.signal });
     if (response.ok) return 'the server closed its event stream';
     if (response.status === 401) return TOKEN_MESSAGE;
@@ -90,12 +90,12 @@ function uploadImage(blob) {
     const size = (blob.size / 1048576).toFixed(1);
     return Promise.reject(new Error(`the file is ${size} MiB, over the server's limit of ${limit} MiB`));
   }
-  return api('/api/images', { method: 'POST', body: blob });
+  return api('api/images', { method: 'POST', body: blob });
 }
 
 async function loadInfo() {
   try {
-    app.info = await api('/api/info');
+    app.info = await api('api/info');
     $('#info').textContent = `nst ${app.info.version} · ${app.info.device}`;
     showPreset();
   } catch (e) {
@@ -159,7 +159,7 @@ function setPhoto(file) {
 
 function renderPhoto() {
   const photo = app.photo;
-  $('#photo-thumb').src = photo ? photo.url : withToken('/api/default/content.png');
+  $('#photo-thumb').src = photo ? photo.url : withToken('api/default/content.png');
   $('#photo-name').textContent = photo ? photo.file.name : 'No photo: the embedded cat is used';
   $('#photo-note').textContent = !photo ? 'Drop a photo here or click to choose'
     : photo.pending ? 'uploading…' : `${photo.dims}: drop or click to change`;
@@ -284,7 +284,7 @@ async function loadRecipe(file) {
   const note = $('#recipe-note');
   note.textContent = 'reading the recipe…';
   try {
-    applyRecipe(await api('/api/recipe', { method: 'POST', body: file }));
+    applyRecipe(await api('api/recipe', { method: 'POST', body: file }));
   } catch (e) {
     note.textContent = '';
     showError(`recipe: ${e.message}`);
@@ -328,7 +328,7 @@ async function submit(continueFrom) {
       options,
       continue_from: continueFrom,
     };
-    const { id } = await api('/api/jobs', { method: 'POST', json: job });
+    const { id } = await api('api/jobs', { method: 'POST', json: job });
     follow(id);
   } catch (e) {
     showError(`${continueFrom ? 'continue' : 'start'}: ${e.message}`);
@@ -341,7 +341,7 @@ async function submit(continueFrom) {
 // Follows a job's events until it is done or failed.
 function follow(id) {
   app.job?.es.close();
-  const es = new EventSource(withToken(`/api/jobs/${encodeURIComponent(id)}/events`));
+  const es = new EventSource(withToken(`api/jobs/${encodeURIComponent(id)}/events`));
   const job = { id, es, result: null, stopping: false };
   app.job = job;
   $('#preview').dataset.previews = '0';
@@ -412,7 +412,7 @@ async function stop() {
   job.stopping = true;
   refreshButtons();
   try {
-    await api(`/api/jobs/${encodeURIComponent(job.id)}/stop`, { method: 'POST' });
+    await api(`api/jobs/${encodeURIComponent(job.id)}/stop`, { method: 'POST' });
   } catch (e) {
     job.stopping = false;
     refreshButtons();
@@ -512,7 +512,7 @@ function toggleMasks() {
 // Loads the photo (or the cat) into the mask canvas; a new photo starts a new label map.
 function loadMaskPhoto() {
   if (!$('#masks-enabled').checked) return;
-  const src = app.photo ? app.photo.url : withToken('/api/default/content.png');
+  const src = app.photo ? app.photo.url : withToken('api/default/content.png');
   if (src === mask.src) return;
   mask.src = src;
   mask.labels = null;
@@ -709,7 +709,7 @@ function init() {
   window.addEventListener('resize', drawCurve);
   window.addEventListener('pagehide', () => app.job?.es.close());
 
-  $('#style-default-thumb').src = withToken('/api/default/style.jpg');
+  $('#style-default-thumb').src = withToken('api/default/style.jpg');
   renderPhoto();
   stylesChanged();
   toggleMasks();
