@@ -965,7 +965,8 @@ fn a_burst_of_requests_is_answered_and_leaves_no_memory_behind() {
 /// (`examples/paint-app`), behind the app's login. Before signing in the app refuses the
 /// page; after, the page works under the prefix: a run started from it finishes, and its
 /// download carries its recipe. The page's own check is `Access::SameOrigin`: a foreign
-/// origin is refused even with the app's cookie.
+/// origin is refused even with the app's cookie. The finished page's screenshot goes to
+/// `$CARGO_TARGET_TMPDIR/paint-app.png`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_works_mounted_under_a_prefix_in_an_app_behind_its_login() {
     let dir = tempfile::tempdir().unwrap();
@@ -1014,6 +1015,10 @@ async fn the_page_works_mounted_under_a_prefix_in_an_app_behind_its_login() {
         })
         .await;
     assert_eq!(done.error, "");
+    // The page as the app's users see it: `$CARGO_TARGET_TMPDIR/paint-app.png`.
+    let screenshot = browser.client.screenshot().await.unwrap();
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paint-app.png");
+    std::fs::write(&shot, &screenshot).unwrap();
     let download = done.download.as_deref().unwrap();
     assert!(
         download.starts_with(&format!("{origin}/paint/api/jobs/")),

@@ -81,7 +81,7 @@ pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Ne
     match &server.access {
         Access::Token(_) => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "this server needs its token: open the address `nst serve` printed",
+            "this page needs its token: open the address that carries it (`?token=`)",
         )
         .into_response(),
         Access::Loopback => ApiError::new(

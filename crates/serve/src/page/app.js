@@ -6,7 +6,7 @@ const $ = (selector) => document.querySelector(selector);
 const element = (tag, properties) => Object.assign(document.createElement(tag), properties);
 
 const TOKEN = new URLSearchParams(location.search).get('token');
-const TOKEN_MESSAGE = 'this server needs its token: open the address nst serve printed';
+const TOKEN_MESSAGE = 'this page needs its token: open the address that carries it (?token=…)';
 // One colour per style, in the paintings list, the brushes and the mask canvas.
 const COLORS = [[66, 133, 244], [244, 160, 0], [52, 168, 83], [234, 67, 53],
   [171, 71, 188], [0, 172, 193], [255, 112, 67], [158, 157, 36]];
