@@ -2,8 +2,8 @@
 //! behind `nst bench`'s columns and the memory estimates.
 
 use crate::conv3x3::Algorithm;
+use crate::layer::CHANNELS;
 use crate::layer::POOL_AFTER;
-use crate::model::CHANNELS;
 use crate::{Layer, Vgg16};
 
 impl Vgg16 {

@@ -11,6 +11,23 @@ pub(crate) const NAMES: [&str; 13] = [
     "conv4_2", "conv4_3", "conv5_1", "conv5_2", "conv5_3",
 ];
 
+/// Input and output channels of VGG-16's 13 convolutions, in forward order.
+pub(crate) const CHANNELS: [[usize; 2]; 13] = [
+    [3, 64],
+    [64, 64],
+    [64, 128],
+    [128, 128],
+    [128, 256],
+    [256, 256],
+    [256, 256],
+    [256, 512],
+    [512, 512],
+    [512, 512],
+    [512, 512],
+    [512, 512],
+    [512, 512],
+];
+
 /// Indices of the convolutions (conv1_2, conv2_2, conv3_3, conv4_3) followed by a 2×2 pool.
 pub(crate) const POOL_AFTER: [usize; 4] = [1, 3, 6, 9];
 
@@ -68,7 +85,7 @@ impl Layer {
 
     /// The number of channels of this layer's activation: 64 in block 1 to 512 in blocks 4–5.
     pub fn channels(self) -> usize {
-        crate::model::CHANNELS[self.index()][1]
+        CHANNELS[self.index()][1]
     }
 
     /// How many input pixels one step of this layer's activation spans: 1 in block 1, 2 in

@@ -9,23 +9,6 @@ use crate::max_pool::max_pool2x2;
 use crate::precision::Precision;
 use crate::{Error, Flavour, Layer};
 
-/// Input and output channels of VGG-16's 13 convolutions, in forward order.
-pub(crate) const CHANNELS: [[usize; 2]; 13] = [
-    [3, 64],
-    [64, 64],
-    [64, 128],
-    [128, 128],
-    [128, 256],
-    [256, 256],
-    [256, 256],
-    [256, 512],
-    [512, 512],
-    [512, 512],
-    [512, 512],
-    [512, 512],
-    [512, 512],
-];
-
 /// The downsampling between VGG-16's blocks: 2×2 windows, stride 2, odd sizes floored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -5,7 +5,7 @@ use onnx_ir::padding::PaddingConfig2d;
 use onnx_ir::{Node, OnnxGraphBuilder};
 
 use crate::conv3x3::ConvRelu;
-use crate::model::CHANNELS;
+use crate::layer::CHANNELS;
 use crate::weights::{Found, WeightsSource, sha256_file, sha256_hex};
 use crate::{Error, Flavour, Pooling, Vgg16};
 

@@ -1,6 +1,7 @@
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::*;
+use crate::layer::CHANNELS;
 
 fn random_vgg(device: &Device) -> Vgg16 {
     let convs = CHANNELS
