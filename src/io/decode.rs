@@ -146,15 +146,24 @@ pub(super) fn check_png_palette(mut png: impl Read) -> Result<(), DecodeError> {
     Ok(())
 }
 
+impl DecodeError {
+    /// A decoder's panic (a decoder bug, caught) as an error.
+    pub(crate) fn panicked(payload: &(dyn std::any::Any + Send)) -> Self {
+        Self::Panicked(
+            crate::panic_message(payload)
+                .unwrap_or("unknown")
+                .to_owned(),
+        )
+    }
+}
+
 /// Decodes through the `image` crate, whose panics (a decoder bug) become errors.
 fn decode_caught(bytes: &[u8], max_bytes: u64) -> Result<DynamicImage, DecodeError> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         check_png_palette(bytes)?;
     }
-    std::panic::catch_unwind(|| decode_with_image(bytes, max_bytes)).unwrap_or_else(|panic| {
-        let message = crate::panic_message(&*panic).unwrap_or("unknown");
-        Err(DecodeError::Panicked(message.to_owned()))
-    })
+    std::panic::catch_unwind(|| decode_with_image(bytes, max_bytes))
+        .unwrap_or_else(|panic| Err(DecodeError::panicked(&*panic)))
 }
 
 fn decode_with_image(bytes: &[u8], max_bytes: u64) -> Result<DynamicImage, DecodeError> {

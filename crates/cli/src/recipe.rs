@@ -1,14 +1,12 @@
 use anyhow::{Context, Result};
 use nst::recipe::Recipe;
 use nst::{Backend, MemoryInputs, Precision, StyleTransfer, WeightsSource};
+use nst_options::{Inputs, fit_memory_for, load_images};
 
 use crate::args::RecipeArgs;
 use crate::outputs::Outputs;
 use crate::run::{Run, execute};
-use crate::session::load_session;
-use crate::session::say;
-use nst_options::fit_memory_for;
-use nst_options::{Inputs, load_images};
+use crate::session::{load_session, say};
 
 /// `nst recipe IMAGE [--rerun OUTPUT]`: prints the recipe, or reruns it on the CPU.
 pub fn recipe(args: RecipeArgs) -> Result<()> {
@@ -30,7 +28,7 @@ pub fn recipe(args: RecipeArgs) -> Result<()> {
     let (session, inputs) = recipe_session(&recipe, Backend::Cpu)?;
     let styles = inputs.style_sizes();
     let memory = MemoryInputs::new(inputs.content.dimensions(), &styles);
-    let session = fit_memory_for(session, memory, (Backend::Cpu, None), say)?;
+    let session = fit_memory_for(session, memory, Backend::Cpu, None, say)?;
     let rerun = inputs.recipe(&session, Backend::Cpu)?;
     let run = Run {
         stop_after: recipe.stopped_after,

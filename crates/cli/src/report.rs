@@ -1,8 +1,8 @@
 use anyhow::{Context, Result};
+use nst_options::load_inputs;
 
 use crate::args::ScoreArgs;
 use crate::session::load_session;
-use nst_options::load_inputs;
 
 /// `nst score`: prints the raw losses of an image.
 pub fn score(args: ScoreArgs) -> Result<()> {

@@ -9,15 +9,13 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use nst::recipe::Recipe;
 use nst::{Checkpoint, Control, MemoryInputs, Progress, StyleTransfer};
+use nst_options::{Inputs, fit_memory_for, last_finite, load_inputs};
 
 use crate::args::RunArgs;
 use crate::checkpoints::Checkpoints;
 use crate::outputs::{JsonLog, Outputs, shown};
-use crate::session::load_session;
-use crate::session::say;
+use crate::session::{load_session, say};
 use crate::sheet;
-use nst_options::fit_memory_for;
-use nst_options::{Inputs, last_finite, load_inputs};
 
 /// Set by the first Ctrl-C: the run stops after the current iteration and keeps its image.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -128,7 +126,7 @@ pub fn stylize(args: RunArgs) -> Result<()> {
     }
     let (session, backend) = load_session(config, args.model.backend()?, args.model.weights())?;
     let session = session.with_tile(args.model.tile);
-    let session = fit_memory_for(session, memory, (backend, budget), say)?;
+    let session = fit_memory_for(session, memory, backend, budget, say)?;
     let session = inputs.onto(session);
     let recipe = inputs.recipe(&session, backend)?;
     let checkpoints = match args.checkpoint {

@@ -33,6 +33,6 @@ mod transfer;
 pub use finite::last_finite;
 pub use inputs::{Inputs, load_images, load_inputs};
 pub use memory::{available_memory, fit_memory, fit_memory_for};
-pub use model::{ModelArgs, WEIGHTS_ENV_VAR, override_with, style_layers, weights_source};
+pub use model::{ModelArgs, style_layers, weights_source};
 pub use one_line::one_line;
 pub use transfer::TransferArgs;

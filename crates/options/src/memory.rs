@@ -17,7 +17,8 @@ pub fn fit_memory(
     fit_memory_for(
         session,
         MemoryInputs::new(content, &[content]),
-        (backend, budget),
+        backend,
+        budget,
         tell,
     )
 }
@@ -26,7 +27,8 @@ pub fn fit_memory(
 pub fn fit_memory_for(
     session: StyleTransfer,
     inputs: MemoryInputs,
-    (backend, budget): (Backend, Option<u64>),
+    backend: Backend,
+    budget: Option<u64>,
     tell: impl FnOnce(&str),
 ) -> Result<StyleTransfer> {
     let cpu = matches!(backend, Backend::Cpu | Backend::Ndarray);

@@ -162,12 +162,12 @@ pub fn weights_source(explicit: Option<PathBuf>) -> WeightsSource {
 
 /// Environment variable naming an ONNX file to use instead of the cached weights (the
 /// command's, not the library's: the library reads no environment but the cache folder's).
-pub const WEIGHTS_ENV_VAR: &str = "NST_VGG16_ONNX";
+pub(crate) const WEIGHTS_ENV_VAR: &str = "NST_VGG16_ONNX";
 
 type Builder = StyleTransferConfigBuilder;
 
 /// `builder` with `set(value)` applied when the option was given.
-pub fn override_with<T>(
+pub(crate) fn override_with<T>(
     builder: Builder,
     value: Option<T>,
     set: fn(Builder, T) -> Builder,

@@ -16,9 +16,7 @@ use super::Server;
 use super::job::{Job, JobResult, Outcome, Phase};
 use super::jobs::Task;
 use super::uploads::Pinned;
-use nst_options::last_finite;
-use nst_options::{Inputs, load_images};
-use nst_options::{fit_memory_for, one_line};
+use nst_options::{Inputs, fit_memory_for, last_finite, load_images, one_line};
 
 /// The most paintings one run takes.
 pub const MAX_STYLES: usize = 8;
@@ -132,12 +130,7 @@ impl Work {
         let inputs = MemoryInputs::new(dimensions, &style_dimensions);
         // The server's log says which runs were tiled to fit (their recipes say so too).
         let tell = |line: &str| eprintln!("{line}");
-        let session = fit_memory_for(
-            session,
-            inputs,
-            (server.backend, server.memory_budget),
-            tell,
-        )?;
+        let session = fit_memory_for(session, inputs, server.backend, server.memory_budget, tell)?;
         let inputs = MemoryInputs {
             tile: session.tile(),
             ..inputs

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, Frames, RgbImage};
 
-use open::{open_apng, open_folder, open_gif, panicked, read_prefix};
+use open::{open_apng, open_folder, open_gif, read_prefix};
 pub use rate::FrameRate;
 pub use write::{frame_name, write_apng, write_gif};
 
@@ -171,7 +171,7 @@ impl Clip {
             Source::Animation(frames) => {
                 let next = catch_unwind(AssertUnwindSafe(|| frames.next()))
                     .map(|next| next.map(|frame| frame.map_err(DecodeError::Image)))
-                    .unwrap_or_else(|panic| Some(Err(panicked(panic))));
+                    .unwrap_or_else(|panic| Some(Err(DecodeError::panicked(&*panic))));
                 let frame = match next? {
                     Ok(frame) => {
                         if number == 1 {

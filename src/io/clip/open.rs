@@ -172,9 +172,3 @@ fn decode_error(path: &Path, source: image::ImageError) -> Error {
         source: DecodeError::Image(source),
     }
 }
-
-/// A decoder's panic (a decoder bug, caught) as an error.
-pub(super) fn panicked(panic: Box<dyn std::any::Any + Send>) -> DecodeError {
-    let message = crate::panic_message(&*panic).unwrap_or("unknown");
-    DecodeError::Panicked(message.to_owned())
-}

@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use nst::batch::{Item, Plan};
 use nst::{Backend, Checkpoint, Control, StyleTransfer, Vgg16, WeightsSource};
+use nst_options::{fit_memory, last_finite, load_images};
 
 use super::records::{Failure, TaskStats, checkpoint_path, host, now};
 use super::scheduler::{self, StopSignals};
@@ -16,9 +17,6 @@ use crate::args::{RunBatchArgs, weights_source};
 use crate::checkpoints::Checkpoints;
 use crate::outputs::Outputs;
 use crate::session::load_session;
-use nst_options::fit_memory;
-use nst_options::last_finite;
-use nst_options::load_images;
 
 /// How an item ended, when it did not fail.
 enum Outcome {

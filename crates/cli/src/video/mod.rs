@@ -11,15 +11,13 @@ use nst::image::RgbImage;
 use nst::io::FrameRate;
 use nst::recipe::{Input, Recipe, VideoFrame, sha256_pixels};
 use nst::{MemoryInputs, VideoCheckpoint};
+use nst_options::{Inputs, fit_memory_for};
 use serde::{Deserialize, Serialize};
 
 use crate::args::VideoArgs;
 use crate::clip::{ClipInput, open_clip};
 use crate::recipe::recipe_model;
-use crate::session::load_session;
-use crate::session::say;
-use nst_options::Inputs;
-use nst_options::fit_memory_for;
+use crate::session::{load_session, say};
 use paint::paint;
 
 /// What a clip's checkpoint notes besides the painting's state: the recipe of its frames
@@ -101,7 +99,8 @@ pub fn video(args: VideoArgs) -> Result<()> {
     let session = fit_memory_for(
         session,
         memory,
-        (backend, args.transfer.max_memory_bytes()),
+        backend,
+        args.transfer.max_memory_bytes(),
         say,
     )?;
     let session = inputs.onto(session);

@@ -9,11 +9,11 @@ use nst::image::RgbImage;
 use nst::io::frame_name;
 use nst::recipe::{VideoFrame, sha256_pixels};
 use nst::{Control, FrameProgress, StyleTransfer, VideoCheckpoint};
+use nst_options::Inputs;
 
 use crate::clip::{ClipInput, write_clip};
 use crate::outputs::shown;
 use crate::run::{catch_interrupts, interrupted};
-use nst_options::Inputs;
 
 use super::{VideoNote, animation_rate, check_painted_from, resume_hint};
 
