@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::api_error::ApiError;
-use super::{Error, Server};
+use super::{Error, Server, page};
 
 /// Who may use the page (see [`PageBuilder::access`](crate::PageBuilder::access)).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -25,8 +25,8 @@ pub enum Access {
     /// machine may use. The default.
     #[default]
     Loopback,
-    /// Requests carrying this token (but those for the page's own three files, which hold
-    /// nothing secret). Letters, digits and `._~-`: it goes into the page's address.
+    /// Requests carrying this token (but those for the page's own files, which hold nothing
+    /// secret). Letters, digits and `._~-`: it goes into the page's address.
     Token(String),
     /// Requests from the page itself (`Origin` `http://` or `https://` and their `Host`; no
     /// `Sec-Fetch-Site` of another site), any host: for a page mounted in an app that checks
@@ -55,9 +55,6 @@ pub(crate) fn check_token(token: &str) -> Result<(), Error> {
     }
 }
 
-/// The page's files, which need no token.
-const PUBLIC: [&str; 3] = ["/", "/app.js", "/style.css"];
-
 /// Answers 401 to a request without the server's token, and 403 to a cross-site request or
 /// one for another host on a server without a token.
 pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Next) -> Response {
@@ -65,7 +62,7 @@ pub async fn check(State(server): State<Arc<Server>>, request: Request, next: Ne
     let allowed = match &server.access {
         // The page's own files hold nothing secret, and a browser fetches the script and
         // style sheet without the page's query.
-        Access::Token(_) if PUBLIC.contains(&request.uri().path()) => true,
+        Access::Token(_) if page::is_page_file(request.uri().path()) => true,
         Access::Token(token) => carries(&request, token),
         Access::Loopback => {
             local_host(headers) && same_origin(headers, &["http://"]) && !cross_site(headers)

@@ -1,4 +1,4 @@
-//! The server's routes: the page, and the JSON API it uses (see the page's `app.js`).
+//! The server's routes: the page, and the JSON API it uses (see the page's scripts).
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -23,13 +23,14 @@ use super::{Server, access, busy, page};
 
 /// Every route, behind the access check.
 pub fn router(server: Arc<Server>) -> Router {
-    let router = match server.page_files {
-        true => Router::new()
-            .route("/", get(page::index))
-            .route("/app.js", get(page::script))
-            .route("/style.css", get(page::style)),
-        false => Router::new(),
-    };
+    let mut router = Router::new();
+    if server.page_files {
+        router = router.route("/", get(page::index));
+        for (name, kind, text) in page::FILES {
+            let file = move || async move { page::file(kind, text) };
+            router = router.route(&format!("/{name}"), get(file));
+        }
+    }
     router
         .route("/api/info", get(info))
         .route("/api/default/content.png", get(default_content))

@@ -67,8 +67,8 @@ impl PageBuilder {
         self
     }
 
-    /// Whether the router serves the page's own files (`/`, `app.js`, `style.css`; the
-    /// default) or the API alone, for an app that ships a page of its own.
+    /// Whether the router serves the page's own files (`/`, its scripts and style sheets;
+    /// the default) or the API alone, for an app that ships a page of its own.
     pub fn page_files(mut self, serve: bool) -> Self {
         self.page_files = serve;
         self

@@ -91,7 +91,7 @@ impl Page {
         PageBuilder::new(selected, weights)
     }
 
-    /// The page and its API (`/`, `/app.js`, `/style.css`, `/api/…`; the API alone without
+    /// The page and its API (`/`, its scripts and style sheets, `/api/…`; the API alone without
     /// [`PageBuilder::page_files`]) behind the access check, to be served alone or nested
     /// under a prefix.
     pub fn router(&self) -> Router {

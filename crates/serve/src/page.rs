@@ -1,4 +1,4 @@
-//! The page, embedded in the binary: one HTML file, its script and its style sheet (no
+//! The page, embedded in the binary: one HTML file, its scripts and its style sheets (no
 //! build step, nothing fetched from elsewhere).
 
 use axum::extract::OriginalUri;
@@ -6,8 +6,29 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const INDEX: &str = include_str!("page/index.html");
-const SCRIPT: &str = include_str!("page/app.js");
-const STYLE: &str = include_str!("page/style.css");
+
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The files the page loads, beside it: `(name, content type, text)`. Classic scripts that
+/// share `app.js`'s state, in the order `index.html` loads them.
+pub const FILES: [(&str, &str, &str); 6] = [
+    ("style.css", CSS, include_str!("page/style.css")),
+    ("run.css", CSS, include_str!("page/run.css")),
+    ("app.js", JS, include_str!("page/app.js")),
+    ("run.js", JS, include_str!("page/run.js")),
+    ("masks.js", JS, include_str!("page/masks.js")),
+    ("start.js", JS, include_str!("page/start.js")),
+];
+
+/// Whether `path` (`/`, `/app.js`, …) is one of the page's own files, which hold nothing
+/// secret.
+pub fn is_page_file(path: &str) -> bool {
+    path == "/"
+        || path
+            .strip_prefix('/')
+            .is_some_and(|name| FILES.iter().any(|(file, ..)| *file == name))
+}
 
 /// What the page may load: its own files, and the images it makes (data and blob URLs).
 const POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'";
@@ -42,14 +63,9 @@ fn escape_html(text: &str) -> String {
         .collect()
 }
 
-/// `GET /app.js`.
-pub async fn script() -> impl IntoResponse {
-    answer("text/javascript; charset=utf-8", SCRIPT)
-}
-
-/// `GET /style.css`.
-pub async fn style() -> impl IntoResponse {
-    answer("text/css; charset=utf-8", STYLE)
+/// `GET /NAME` of one of the [`FILES`].
+pub fn file(kind: &'static str, text: &'static str) -> impl IntoResponse {
+    answer(kind, text)
 }
 
 fn answer(kind: &'static str, text: impl IntoResponse) -> impl IntoResponse {
@@ -95,6 +111,21 @@ mod tests {
         assert_eq!(base_at("/paint").await, "/paint/");
         assert_eq!(base_at("/paint?token=abc").await, "/paint/");
         assert_eq!(base_at("/").await, "/");
+    }
+
+    #[test]
+    fn the_page_and_its_files_are_public_the_api_is_not() {
+        assert!(is_page_file("/"));
+        for (name, ..) in FILES {
+            assert!(is_page_file(&format!("/{name}")), "{name}");
+            assert!(
+                INDEX.contains(&format!("\"{name}\"")),
+                "index.html loads {name}"
+            );
+        }
+        for path in ["/api/info", "/app.js/x", "app.js", "/missing.js", ""] {
+            assert!(!is_page_file(path), "{path}");
+        }
     }
 
     #[test]

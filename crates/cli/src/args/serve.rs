@@ -15,7 +15,7 @@ pub struct ServeArgs {
     /// Open the page in the default browser.
     #[arg(long)]
     pub open: bool,
-    /// Every request but those for the page's own three files (`/`, `app.js`, `style.css`)
+    /// Every request but those for the page's own files (`/`, its scripts and style sheets)
     /// must carry this token (`Authorization: Bearer TOKEN` or `?token=TOKEN`; the printed
     /// address carries it): letters, digits and `._~-`. On the command line other users of
     /// the machine can read it: prefer --token-file or $NST_SERVE_TOKEN.
