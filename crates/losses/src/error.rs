@@ -21,4 +21,10 @@ pub enum Error {
         /// The matrix's side.
         size: usize,
     },
+    /// The matting Laplacian was given a photo that is not RGB.
+    #[error("the matting Laplacian needs an RGB photo (3 channels), got {channels}")]
+    NotRgb {
+        /// The photo's channels.
+        channels: usize,
+    },
 }

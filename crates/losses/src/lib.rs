@@ -11,6 +11,10 @@
 //! - [`TemporalLoss`]: the weighted mean squared difference to the previous frame warped to
 //!   this one (Ruder et al., 2016), for video.
 //! - [`TvLoss`]: total variation of the image, which suppresses high-frequency noise.
+//! - [`PhotorealismLoss`]: Luan et al.'s photorealism term, the photo's
+//!   [`MattingLaplacian`] (applied without its matrix) as a quadratic form of the image; the
+//!   same Laplacian [`smooth`](MattingLaplacian::smooth)s any result towards the photo's
+//!   local colour models (Li et al., 2018).
 //! - [`Window`]: a part of an activation; each loss splits into statistics that add up over
 //!   the windows of a partition (`partial`) and a value of their sum (`from_partials`), for
 //!   evaluating a large image tile by tile.
@@ -43,6 +47,8 @@ mod gram_loss;
 mod guided_gram_loss;
 mod histogram;
 mod host;
+mod matting;
+mod photorealism;
 mod quantiles;
 mod sliced;
 mod symmetric;
@@ -59,6 +65,8 @@ pub use gram::{cpu_gram_multiply_adds, gram, gram_from_partials};
 pub use gram_loss::GramLoss;
 pub use guided_gram_loss::GuidedGramLoss;
 pub use histogram::HistogramLoss;
+pub use matting::{MATTING_EPS, MattingLaplacian, Smoothed, Smoothing};
+pub use photorealism::PhotorealismLoss;
 pub use sliced::{SLICED_MAX_PIXELS, SlicedLoss};
 pub use temporal::TemporalLoss;
 pub use tv::TvLoss;
