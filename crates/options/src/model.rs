@@ -17,7 +17,8 @@ pub struct ModelArgs {
     pub backend: String,
     /// Starting recipe: fast (coarse to fine with L-BFGS, a finished image in about 40
     /// full-size iterations' time), normalized (normalised losses and descent, 100 full-size
-    /// iterations) or gatys (Gatys et al. as neural-style runs it); the other options
+    /// iterations), gatys (Gatys et al. as neural-style runs it) or photo (a photo in the
+    /// style of a photo: Luan et al.'s photorealism term and smoothing); the other options
     /// override it.
     #[arg(long, default_value = "fast")]
     pub preset: Preset,

@@ -48,6 +48,15 @@ pub struct TransferArgs {
     /// Weight of the total-variation (denoise) loss [fast: 0.3, normalized: 0.3, gatys: 0.001].
     #[arg(long)]
     pub denoise_weight: Option<f64>,
+    /// Weight of the photorealism term (Luan et al.): the local-affine residual per pixel
+    /// against the photo's matting Laplacian, never divided by its own value [photo: 1e4,
+    /// others: 0].
+    #[arg(long)]
+    pub photorealism_weight: Option<f64>,
+    /// Smooth the result towards the photo's local colour models (the matting Laplacian
+    /// solved by conjugate gradients; Li et al. 2018) [photo: true, others: false].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub smooth: Option<bool>,
     /// How the losses are combined: normalized (each divided by its current value), initial
     /// (by its value at the start) or raw [fast: initial, normalized: normalized, gatys: raw].
     #[arg(long)]
@@ -176,6 +185,8 @@ impl TransferArgs {
         builder = override_with(builder, self.content_weight, B::content_weight);
         builder = override_with(builder, self.style_weight, B::style_weight);
         builder = override_with(builder, self.denoise_weight, B::denoise_weight);
+        builder = override_with(builder, self.photorealism_weight, B::photorealism_weight);
+        builder = override_with(builder, self.smooth, B::smooth);
         builder = override_with(builder, self.preserve_colors.map(Some), B::preserve_colors);
         let config = builder.build()?;
         if let Some(gib) = self.max_memory

@@ -12,7 +12,7 @@ use nst::{Init, Layer, StyleTransferConfig};
 use nst_options::TransferArgs;
 
 /// The options a page may set: the run's, but none that names a file or a device.
-pub const ALLOWED: [&str; 29] = [
+pub const ALLOWED: [&str; 31] = [
     "preset",
     "size",
     "iterations",
@@ -24,6 +24,8 @@ pub const ALLOWED: [&str; 29] = [
     "content-weight",
     "style-weight",
     "denoise-weight",
+    "photorealism-weight",
+    "smooth",
     "weighting",
     "init",
     "seed",
@@ -149,6 +151,11 @@ fn written(config: &StyleTransferConfig, preset: Preset) -> BTreeMap<&'static st
         ("content-weight", config.content_weight().to_string()),
         ("style-weight", config.style_weight().to_string()),
         ("denoise-weight", config.denoise_weight().to_string()),
+        (
+            "photorealism-weight",
+            config.photorealism_weight().to_string(),
+        ),
+        ("smooth", config.smooth().to_string()),
         (
             "weighting",
             lowercase(serde_json::to_value(config.weighting()).unwrap_or_default()),

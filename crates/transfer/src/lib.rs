@@ -82,6 +82,7 @@ mod objective;
 mod optim;
 mod prepare;
 mod session;
+mod smooth;
 mod video;
 
 pub use config::{
@@ -96,6 +97,7 @@ pub use session::checkpoint::Checkpoint;
 pub use session::memory::{MemoryEstimate, MemoryInputs};
 pub use session::observer::{Control, Progress};
 pub use session::score::{Scores, TermScore};
+pub use smooth::smooth;
 pub use video::checkpoint::VideoCheckpoint;
 pub use video::config::VideoConfig;
 pub use video::{FrameProgress, VideoEvent, VideoTransfer};

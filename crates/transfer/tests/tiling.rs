@@ -88,6 +88,31 @@ fn tiles_give_the_whole_images_losses_and_gradient() {
 }
 
 #[test]
+fn tiles_give_the_whole_images_photorealism_term_and_gradient() {
+    let style = asset_image("starry_night.jpg");
+    let config = StyleTransferConfig::builder()
+        .size(Some(130))
+        .multiscale(None)
+        .photorealism_weight(1e3)
+        .build()
+        .unwrap();
+    let session = |tile| common::session(config.clone()).with_tile(tile);
+    let scores = session(None)
+        .score(
+            &asset_image("chelsea.png"),
+            &[&style],
+            &halfway(&asset_image("chelsea.png")),
+        )
+        .unwrap();
+    let term = scores
+        .terms
+        .iter()
+        .find(|t| t.term == nst_transfer::Term::Photorealism);
+    assert!(term.is_some_and(|t| t.value > 0.0), "{scores:?}");
+    check_tiled(session, 48, &[&style]);
+}
+
+#[test]
 fn tiles_give_the_whole_images_guided_losses_and_gradient() {
     let (a, b) = (asset_image("starry_night.jpg"), asset_image("retina.jpg"));
     let left = GrayImage::from_fn(90, 60, |x, _| Luma([if x < 40 { 255 } else { 0 }]));

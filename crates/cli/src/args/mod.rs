@@ -121,6 +121,9 @@ pub struct BenchArgs {
     /// What VGG-16 computes in on a GPU (f32, f16, auto), as for a run; the table names it.
     #[arg(long, default_value = "auto")]
     pub precision: Precision,
+    /// Weight of the photorealism term (0 leaves it out), to time an iteration with it.
+    #[arg(long, value_name = "W", default_value_t = 0.0)]
+    pub photorealism_weight: f64,
 }
 
 impl BenchArgs {
@@ -141,6 +144,7 @@ impl BenchArgs {
             .content_layers(Layer::parse_list(&self.content_layers).context("--content-layers")?)
             .style_layers(style_layers(&self.style_layers)?)
             .precision(self.precision)
+            .photorealism_weight(self.photorealism_weight)
             .build()?;
         if self.samples == 0 {
             bail!("--samples must be at least 1");

@@ -76,6 +76,10 @@ impl StyleTransferConfigBuilder {
         style_weight: f64,
         /// Sets [`StyleTransferConfig::denoise_weight`].
         denoise_weight: f64,
+        /// Sets [`StyleTransferConfig::photorealism_weight`].
+        photorealism_weight: f64,
+        /// Sets [`StyleTransferConfig::smooth`].
+        smooth: bool,
         /// Sets [`StyleTransferConfig::weighting`].
         weighting: Weighting,
         /// Sets [`StyleTransferConfig::optimizer`].

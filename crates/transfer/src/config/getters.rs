@@ -36,6 +36,10 @@ impl StyleTransferConfig {
         style_weight: f64 => |c| c.style_weight,
         /// Weight of the total-variation (denoise) loss.
         denoise_weight: f64 => |c| c.denoise_weight,
+        /// Weight of the photorealism term; 0 leaves it out.
+        photorealism_weight: f64 => |c| c.photorealism_weight,
+        /// Whether the result is smoothed towards the photo's local colour models.
+        smooth: bool => |c| c.smooth,
         /// How the losses are combined into the objective.
         weighting: Weighting => |c| c.weighting,
         /// The optimiser.

@@ -56,6 +56,14 @@ pub struct StyleTransferConfig {
     pub(crate) style_weight: f64,
     /// Weight of the total-variation (denoise) loss in the normalised sum.
     pub(crate) denoise_weight: f64,
+    /// Weight of Luan et al.'s photorealism term, the local-affine residual per pixel of the
+    /// image against the photo's matting Laplacian; 0 leaves it out. The term is never
+    /// divided by its own value (it is already per pixel, in 0–1 units): its weight means the
+    /// same with every weighting.
+    pub(crate) photorealism_weight: f64,
+    /// Smooth the result towards the photo's local colour models (Li et al., 2018), by
+    /// conjugate gradients on the same Laplacian.
+    pub(crate) smooth: bool,
     /// How the losses are combined into the objective.
     pub(crate) weighting: Weighting,
     /// The optimiser.
@@ -153,6 +161,8 @@ impl Default for StyleTransferConfig {
             content_weight: 1.5,
             style_weight: 60.0,
             denoise_weight: 0.3,
+            photorealism_weight: 0.0,
+            smooth: false,
             weighting: Weighting::Initial,
             optimizer: Optimizer::Lbfgs,
             step_size: 10.0,

@@ -6,6 +6,10 @@ use crate::{
     Error, Init, Layer, Optimizer, StyleTransferConfig, StyleTransferConfigBuilder, Weighting,
 };
 
+/// The `photo` preset's photorealism weight, beside content and style weights of 1.5 and 60
+/// divided by their values at each scale's start (BENCHMARKS.md, "Photographs").
+const PHOTOREALISM_WEIGHT: f64 = 1e4;
+
 /// A named recipe; every field can still be overridden.
 ///
 /// ```
@@ -38,11 +42,23 @@ pub enum Preset {
     /// L-BFGS on the raw weighted sum, and neural-style's weights for 0–255 inputs (content
     /// 5, style 100 per layer, total variation 1e-3).
     Gatys,
+    /// A photo in the style of another photo, after Luan et al. (2017): content conv4_2,
+    /// style conv1_1 … conv5_1, the photo as the start, coarse to fine as `fast` does, the
+    /// losses divided by their values at each scale's start, and the photorealism term (the
+    /// local-affine residual per pixel against the photo's matting Laplacian) beside them,
+    /// then the result smoothed towards the photo's local colour models. Straight edges stay
+    /// straight and skies stay smooth.
+    Photo,
 }
 
 impl Preset {
     /// Every preset.
-    pub const ALL: [Preset; 3] = [Preset::Fast, Preset::Normalized, Preset::Gatys];
+    pub const ALL: [Preset; 4] = [
+        Preset::Fast,
+        Preset::Normalized,
+        Preset::Gatys,
+        Preset::Photo,
+    ];
 
     /// The preset's configuration.
     pub fn config(self) -> StyleTransferConfig {
@@ -81,6 +97,20 @@ impl Preset {
                     ..StyleTransferConfig::default()
                 }
             }
+            Preset::Photo => {
+                let layer = |name| Layer::parse(name).expect("a VGG-16 layer name");
+                StyleTransferConfig {
+                    content_layers: vec![layer("conv4_2")],
+                    style_layers: ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+                        .map(layer)
+                        .to_vec(),
+                    init: Init::Content,
+                    denoise_weight: 0.0,
+                    photorealism_weight: PHOTOREALISM_WEIGHT,
+                    smooth: true,
+                    ..StyleTransferConfig::default()
+                }
+            }
         }
     }
 
@@ -95,6 +125,7 @@ impl Preset {
             Preset::Fast => "fast",
             Preset::Normalized => "normalized",
             Preset::Gatys => "gatys",
+            Preset::Photo => "photo",
         }
     }
 }
@@ -107,7 +138,7 @@ impl std::str::FromStr for Preset {
             &Self::ALL,
             Self::name,
             s,
-            ("preset", "fast, normalized or gatys"),
+            ("preset", "fast, normalized, gatys or photo"),
         )
     }
 }

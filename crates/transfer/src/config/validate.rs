@@ -15,6 +15,7 @@ impl StyleTransferConfig {
             ("style_weight", self.style_weight),
             ("denoise_weight", self.denoise_weight),
             ("histogram_weight", self.histogram_weight),
+            ("photorealism_weight", self.photorealism_weight),
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return invalid(format!("{name} must be a finite number ≥ 0, got {value}"));

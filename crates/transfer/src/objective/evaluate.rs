@@ -9,7 +9,7 @@ use super::term::{Activations, cast};
 use super::tiled::{Terms, tiles};
 use super::tiling::Tile;
 use super::{Objective, Point, Value};
-use crate::{Error, Losses, Weighting};
+use crate::{Error, Losses, Term, Weighting};
 
 impl Objective {
     /// Each term's raw (unweighted) value for `image`, a `[1, 3, H, W]` 0–255 tensor, at
@@ -45,19 +45,21 @@ impl Objective {
             .collect()
     }
 
-    /// The weighted sum the optimiser descends.
+    /// The weighted sum the optimiser descends. Terms the weighting does not divide (see
+    /// [`divided`]) enter it as `weight · value` whatever the weighting.
     fn total(&self, values: &[Value]) -> Result<Tensor<1>, Error> {
-        let weighted = self.terms.iter().map(|t| t.weight).zip(values);
         let zero = || values[0].value.zeros_like();
-        Ok(match self.weighting {
+        let terms = self.terms.iter().zip(values).enumerate();
+        let weighted = || terms.clone().filter(|(_, (t, _))| divided(t.term));
+        let total = match self.weighting {
             Weighting::Normalized => normalized_sum(
-                weighted
-                    .filter(|(w, _)| *w > 0.0)
-                    .map(|(w, v)| (w, v.value.clone())),
+                weighted()
+                    .filter(|(_, (t, _))| t.weight > 0.0)
+                    .map(|(_, (t, v))| (t.weight, v.value.clone())),
             )
             .unwrap_or_else(zero),
-            Weighting::Raw => weighted
-                .map(|(w, v)| v.value.clone().mul_scalar(w))
+            Weighting::Raw => weighted()
+                .map(|(_, (t, v))| v.value.clone().mul_scalar(t.weight))
                 .reduce(|a, b| a + b)
                 .unwrap_or_else(zero),
             Weighting::Initial => {
@@ -69,15 +71,22 @@ impl Objective {
                         .map(|(start, floor)| start.max(*floor))
                         .collect(),
                 };
-                let total = weighted
-                    .zip(&initial)
-                    .map(|((w, v), l0)| v.value.clone().mul_scalar(w / (l0 + NORMALIZATION_EPS)))
+                let total = weighted()
+                    .filter_map(|(i, (t, v))| {
+                        let divisor = initial.get(i)? + NORMALIZATION_EPS;
+                        Some(v.value.clone().mul_scalar(t.weight / divisor))
+                    })
                     .reduce(|a, b| a + b)
                     .unwrap_or_else(zero);
                 self.initial.set(Some(initial));
                 total
             }
-        })
+        };
+        Ok(terms
+            .filter(|(_, (t, _))| !divided(t.term))
+            .fold(total, |total, (_, (t, v))| {
+                total + v.value.clone().mul_scalar(t.weight)
+            }))
     }
 
     /// The losses and the gradient of the objective at `x`, evaluation `draw` of a run: one
@@ -156,4 +165,11 @@ pub(crate) fn read_back(values: impl IntoIterator<Item = Tensor<1>>) -> Result<V
         )));
     }
     Ok(read)
+}
+
+/// Whether the weighting divides `term` by its own value: every term but the photorealism
+/// term, whose value is already a per-pixel residual in 0–1 units, and whose value at the
+/// usual starts (the photo, a flat image) is about 0, which would give it all the weight.
+fn divided(term: Term) -> bool {
+    term != Term::Photorealism
 }

@@ -25,11 +25,14 @@ pub enum Term {
     /// The weighted mean squared difference between a video frame and the previous painted
     /// frame warped to it (Ruder et al., 2016), where the motion is reliable.
     Temporal,
+    /// Luan et al.'s (2017) photorealism term: the image's local-affine residual per pixel
+    /// against the photo's matting Laplacian, both in 0–1.
+    Photorealism,
 }
 
 impl Term {
     /// The name reports and logs use: `content`, `style` (Gram), `denoise`, `w2`, `sliced`,
-    /// `histogram`, `temporal`.
+    /// `histogram`, `temporal`, `photorealism`.
     pub fn name(self) -> &'static str {
         match self {
             Term::Content => "content",
@@ -39,6 +42,7 @@ impl Term {
             Term::Sliced => "sliced",
             Term::Histogram => "histogram",
             Term::Temporal => "temporal",
+            Term::Photorealism => "photorealism",
         }
     }
 }

@@ -6,6 +6,7 @@ mod denoise;
 mod evaluate;
 mod histogram;
 pub(crate) mod losses;
+mod photorealism;
 mod sliced;
 mod style;
 mod style_inputs;
@@ -28,6 +29,7 @@ use content::ContentTerm;
 use denoise::DenoiseTerm;
 pub(crate) use evaluate::read_back;
 use histogram::HistogramTerm;
+use photorealism::PhotorealismTerm;
 use style::StyleLayers;
 use style_inputs::StyleInputs;
 use temporal::TemporalTerm;
@@ -132,6 +134,9 @@ impl Objective {
                 loss: Rc::new(DenoiseTerm),
             },
         ];
+        if config.photorealism_weight > 0.0 {
+            terms.push(photorealism(config, &content_image, dtype)?);
+        }
         if let Some(histogram) = style.histogram {
             let loss = HistogramTerm::new(vgg, histogram, &config.histogram_layers, dtype)?;
             terms.push(WeightedTerm {
@@ -173,7 +178,7 @@ impl Objective {
             .iter()
             .filter(|term| term.term != Term::Temporal)
             .map(|term| match term.term {
-                Term::Content => WeightedTerm {
+                Term::Content => Ok(WeightedTerm {
                     loss: Rc::new(ContentTerm::new(
                         vgg,
                         content.clone(),
@@ -182,10 +187,11 @@ impl Objective {
                         self.dtype,
                     )),
                     ..term.clone()
-                },
-                _ => term.clone(),
+                }),
+                Term::Photorealism => photorealism(config, &content, self.dtype),
+                _ => Ok(term.clone()),
             })
-            .collect();
+            .collect::<Result<_, Error>>()?;
         if let Some(Temporal {
             weight,
             warped,
@@ -252,4 +258,18 @@ impl Objective {
     pub fn keys(&self) -> impl Iterator<Item = Term> + '_ {
         self.terms.iter().map(|term| term.term)
     }
+}
+
+/// The photorealism term of `config` for `content`, the `[1, 3, H, W]` 0–255 photo at this
+/// scale.
+fn photorealism(
+    config: &StyleTransferConfig,
+    content: &Tensor<4>,
+    dtype: Option<DType>,
+) -> Result<WeightedTerm, Error> {
+    Ok(WeightedTerm {
+        term: Term::Photorealism,
+        weight: config.photorealism_weight,
+        loss: Rc::new(PhotorealismTerm::new(cast(content.clone(), dtype))?),
+    })
 }

@@ -95,7 +95,7 @@ impl StyleTransfer {
         observer: impl FnMut(&Progress<'_>) -> Control,
     ) -> Result<RgbImage, Error> {
         let (working, _) = self.run_scales(content, styles, checkpoint, None, observer)?;
-        Ok(self.finish(content, working))
+        self.finish(content, working)
     }
 
     /// The scales of a run from the start, or from `checkpoint`: the working image (grey
@@ -202,15 +202,20 @@ impl StyleTransfer {
         Ok((result, stopped))
     }
 
-    /// The output of a run whose working image is `working`: with luminance-only color
+    /// The output of a run whose working image is `working`: smoothed towards `content`'s
+    /// local colour models if the configuration says so; with luminance-only color
     /// preservation, its luminance over `content`'s colors.
-    pub(crate) fn finish(&self, content: &RgbImage, working: RgbImage) -> RgbImage {
-        match self.config.preserve_colors {
+    pub(crate) fn finish(&self, content: &RgbImage, working: RgbImage) -> Result<RgbImage, Error> {
+        let working = match self.config.smooth {
+            true => crate::smooth(content, &working, &self.device)?,
+            false => working,
+        };
+        Ok(match self.config.preserve_colors {
             Some(PreserveColors::Luminance) => {
                 luminance::recombine(&working, &resized(content, working.dimensions()))
             }
             _ => working,
-        }
+        })
     }
 
     /// The gradient of the objective that a run descends with respect to the pixels of

@@ -232,7 +232,7 @@ impl VideoTransfer<'_> {
         if stopped {
             return Ok(None);
         }
-        let output = session.finish(frame, painted.clone());
+        let output = session.finish(frame, painted.clone())?;
         let age = age.unwrap_or_else(|| Motion::settled(&working, self.video.ramp_frames));
         self.clip.previous = Some(Previous {
             frame: working,

@@ -11,7 +11,7 @@ mod terms;
 use crate::StyleTransferConfig;
 use crate::objective::tiling::Tiling;
 use crate::prepare::pixels::fit_longest;
-use terms::{BASE_BYTES, Scale, decoded_bytes, video_bytes};
+use terms::{BASE_BYTES, Scale, decoded_bytes, smoothing_bytes, video_bytes};
 
 /// An estimate of a run's peak memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,9 +136,14 @@ impl StyleTransferConfig {
             };
             scale.peak().saturating_add(video)
         });
+        // The smoothing runs after the last scale, when its tensors are gone.
+        let smoothing = match self.smooth {
+            true => smoothing_bytes((width, height)),
+            false => 0,
+        };
         let bytes = BASE_BYTES
             .saturating_add(decoded_bytes(inputs.content, inputs.styles))
-            .saturating_add(scales.max().unwrap_or(0));
+            .saturating_add(scales.max().unwrap_or(0).max(smoothing));
         MemoryEstimate {
             width,
             height,

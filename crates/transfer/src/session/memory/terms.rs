@@ -74,7 +74,8 @@ impl Scale<'_> {
         let held = self
             .content_targets()
             .saturating_add(self.style_targets())
-            .saturating_add(self.style_images());
+            .saturating_add(self.style_images())
+            .saturating_add(self.photorealism());
         let setup = self.target_passes();
         let optimise = self
             .images()
@@ -91,6 +92,16 @@ impl Scale<'_> {
     /// The image-sized tensors of [`IMAGE_COPIES`].
     fn images(&self) -> u64 {
         self.image().saturating_mul(IMAGE_COPIES)
+    }
+
+    /// The photorealism term, when weighted: the photo's window statistics (54 maps of the
+    /// windows, 18 images: `nst_losses::MattingLaplacian`), its `f64` copy on the host (2)
+    /// and an evaluation's fits, residuals and their gradients (about 24 images).
+    fn photorealism(&self) -> u64 {
+        match self.config.photorealism_weight > 0.0 {
+            true => self.image().saturating_mul(44),
+            false => 0,
+        }
     }
 
     /// L-BFGS's curvature pairs (`s` and `y`, two images each, `min(history, iterations)` of
@@ -235,6 +246,15 @@ pub(super) fn video_bytes((w, h): (u32, u32)) -> u64 {
     (VIDEO_PLANES * 4)
         .saturating_mul(u64::from(w))
         .saturating_mul(u64::from(h))
+}
+
+/// The smoothing after a run (`nst_losses::MattingLaplacian::smooth`), on the host in `f64`:
+/// the photo's window statistics (55 values a pixel) and the conjugate gradients' six
+/// three-channel vectors (18), 584 bytes a pixel. Tiles do not lower it.
+pub(super) fn smoothing_bytes((w, h): (u32, u32)) -> u64 {
+    u64::from(w)
+        .saturating_mul(u64::from(h))
+        .saturating_mul((55 + 18) * 8)
 }
 
 /// The decoded inputs the caller holds (8-bit RGB): the content and the styles at their
