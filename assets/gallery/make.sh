@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the README gallery from the images in assets/ (about 5 minutes on 2 CPU cores).
+# Regenerates the README gallery from the images in assets/ (about 10 minutes on 2 CPU cores).
 # Usage: assets/gallery/make.sh [path/to/nst]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,3 +26,14 @@ Image.fromarray(((1 - left) * 255).round().astype(np.uint8)).save("mask-right.pn
 PY
 run masked --style ../starry_night.jpg,../retina.jpg --style-mask mask-left.png,mask-right.png
 # The style losses side by side (losses.jpg, losses-weight6.jpg) come from benches/style_losses.py.
+# Photographs in the style of photographs (README, "Photographs"): the photo preset against
+# Gatys's losses, on the photos of assets/photos/.
+photo() {
+    local name=$1 content=$2 style=$3
+    "$nst" --backend cpu --size 320 --content "../photos/$content" --style "../photos/$style" \
+        --preset photo -o "photo-$name.png"
+    "$nst" --backend cpu --size 320 --content "../photos/$content" --style "../photos/$style" \
+        --preset gatys --iterations 150 -o "photo-$name-gatys.png"
+}
+photo astronaut astronaut.jpg rocket.jpg
+photo rocket rocket.jpg coffee.jpg
