@@ -225,9 +225,11 @@ fn solve(a: &mut [Vec<f64>], b: &mut [f64]) -> Vec<f64> {
         a.swap(k, pivot);
         b.swap(k, pivot);
         for i in k + 1..n {
-            let factor = a[i][k] / a[k][k];
-            for j in k..n {
-                a[i][j] -= factor * a[k][j];
+            let (upper, lower) = a.split_at_mut(i);
+            let (pivot, row) = (&upper[k], &mut lower[0]);
+            let factor = row[k] / pivot[k];
+            for (x, p) in row[k..].iter_mut().zip(&pivot[k..]) {
+                *x -= factor * p;
             }
             b[i] -= factor * b[k];
         }

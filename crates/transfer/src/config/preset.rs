@@ -98,12 +98,11 @@ impl Preset {
                 }
             }
             Preset::Photo => {
-                let layer = |name| Layer::parse(name).expect("a VGG-16 layer name");
+                // Gatys's layers (Luan et al.'s), on `fast`'s schedule and weighting.
+                let gatys = Preset::Gatys.config();
                 StyleTransferConfig {
-                    content_layers: vec![layer("conv4_2")],
-                    style_layers: ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
-                        .map(layer)
-                        .to_vec(),
+                    content_layers: gatys.content_layers,
+                    style_layers: gatys.style_layers,
                     init: Init::Content,
                     denoise_weight: 0.0,
                     photorealism_weight: PHOTOREALISM_WEIGHT,
